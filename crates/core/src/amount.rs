@@ -1,0 +1,353 @@
+//! Exact decimal amounts.
+//!
+//! An [`Amount`] is an integer count of nano-units (10^-9), parsed from the
+//! *text* of a JSON number so no binary float ever touches money. Sums are
+//! `i128`, which cannot overflow for any realistic log: 2^53 deltas of 10^9
+//! units each stay below 10^34 nano-units, far under `i128::MAX` (~1.7·10^38).
+
+use alloc::string::String;
+use core::fmt;
+use core::str::FromStr;
+
+/// Fractional digits an amount may carry.
+pub const SCALE: u32 = 9;
+const NANOS_PER_UNIT: i128 = 1_000_000_000;
+/// Largest magnitude any amount may have, in whole units (exclusive): 10^20.
+const LIMIT_UNITS_DIGITS: usize = 20;
+/// Largest magnitude of one delta, in whole units (inclusive).
+pub const MAX_DELTA_UNITS: i128 = 1_000_000_000;
+
+/// An exact decimal amount in nano-units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Amount(i128);
+
+/// Why an amount was rejected. Each variant has a stable [`code`](AmountError::code).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AmountError {
+    /// Not a JSON number token (e.g. `"12"`, `.5`, `1.`, `NaN`, `+1`).
+    Syntax,
+    /// More fractional digits than [`SCALE`] once trailing zeros are dropped.
+    TooPrecise {
+        /// The number of significant fractional digits found.
+        digits: u64,
+    },
+    /// Magnitude above the allowed bound.
+    OutOfRange {
+        /// The bound, in whole units, as text.
+        limit: &'static str,
+    },
+    /// A delta of zero.
+    Zero,
+}
+
+impl AmountError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AmountError::Syntax => "AMOUNT_INVALID",
+            AmountError::TooPrecise { .. } => "AMOUNT_TOO_PRECISE",
+            AmountError::OutOfRange { .. } => "AMOUNT_OUT_OF_RANGE",
+            AmountError::Zero => "AMOUNT_ZERO",
+        }
+    }
+}
+
+impl fmt::Display for AmountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AmountError::Syntax => f.write_str("must be a finite JSON number such as 42 or -12.5"),
+            AmountError::TooPrecise { digits } => write!(
+                f,
+                "has {digits} fractional digits; at most {SCALE} are allowed"
+            ),
+            AmountError::OutOfRange { limit } => {
+                write!(f, "must be between -{limit} and {limit}")
+            }
+            AmountError::Zero => f.write_str("must not be zero"),
+        }
+    }
+}
+
+impl core::error::Error for AmountError {}
+
+/// The parts of a JSON number token: sign, digits (no leading zeros), and a
+/// decimal exponent, so that value = ±digits × 10^exp.
+struct Decimal<'a> {
+    negative: bool,
+    int: &'a str,
+    frac: &'a str,
+    exp: i64,
+}
+
+/// Exponents beyond this are out of range (or too precise) for any amount,
+/// so they are clamped instead of risking overflow.
+const EXP_CLAMP: i64 = 1_000_000;
+
+fn split_number(text: &str) -> Result<Decimal<'_>, AmountError> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let negative = bytes.first() == Some(&b'-');
+    if negative {
+        i += 1;
+    }
+    let int_start = i;
+    match bytes.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            while matches!(bytes.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        _ => return Err(AmountError::Syntax),
+    }
+    let int = &text[int_start..i];
+    let mut frac = "";
+    if bytes.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while matches!(bytes.get(i), Some(b'0'..=b'9')) {
+            i += 1;
+        }
+        if i == start {
+            return Err(AmountError::Syntax);
+        }
+        frac = &text[start..i];
+    }
+    let mut exp: i64 = 0;
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        let exp_negative = match bytes.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        while let Some(d @ b'0'..=b'9') = bytes.get(i) {
+            exp = (exp * 10 + i64::from(d - b'0')).min(EXP_CLAMP);
+            i += 1;
+        }
+        if i == start {
+            return Err(AmountError::Syntax);
+        }
+        if exp_negative {
+            exp = -exp;
+        }
+    }
+    if i != bytes.len() {
+        return Err(AmountError::Syntax);
+    }
+    Ok(Decimal {
+        negative,
+        int,
+        frac,
+        exp,
+    })
+}
+
+impl Amount {
+    /// Zero.
+    pub const ZERO: Amount = Amount(0);
+
+    /// From a count of nano-units.
+    pub const fn from_nanos(nanos: i128) -> Amount {
+        Amount(nanos)
+    }
+
+    /// The count of nano-units.
+    pub const fn nanos(self) -> i128 {
+        self.0
+    }
+
+    /// Parses the text of a JSON number exactly (exponents allowed), with at
+    /// most [`SCALE`] significant fractional digits and a magnitude below 10^20.
+    pub fn parse(text: &str) -> Result<Amount, AmountError> {
+        let d = split_number(text)?;
+        // All significant digits, and the exponent that applies to them.
+        let mut exp = d.exp.saturating_sub(d.frac.len() as i64);
+        let mut digits = String::from(d.int);
+        digits.push_str(d.frac);
+        let trimmed_lead = digits.trim_start_matches('0');
+        if trimmed_lead.is_empty() {
+            return Ok(Amount::ZERO);
+        }
+        let significant = trimmed_lead.trim_end_matches('0');
+        exp = exp.saturating_add((trimmed_lead.len() - significant.len()) as i64);
+        if exp < -(SCALE as i64) {
+            return Err(AmountError::TooPrecise {
+                digits: exp.unsigned_abs(),
+            });
+        }
+        let int_digits = significant.len() as i64 + exp;
+        if int_digits > LIMIT_UNITS_DIGITS as i64 {
+            return Err(AmountError::OutOfRange {
+                limit: "99999999999999999999.999999999",
+            });
+        }
+        // At most 20 integer + 9 fractional digits: fits i128 comfortably.
+        let mut nanos: i128 = 0;
+        for b in significant.bytes() {
+            nanos = nanos * 10 + i128::from(b - b'0');
+        }
+        let shift = (exp + SCALE as i64) as u32;
+        nanos *= 10i128.pow(shift);
+        Ok(Amount(if d.negative { -nanos } else { nanos }))
+    }
+
+    /// Parses a delta: [`parse`](Amount::parse), then non-zero and
+    /// |delta| ≤ 1 000 000 000.
+    pub fn parse_delta(text: &str) -> Result<Amount, AmountError> {
+        let amount = Amount::parse(text).map_err(|e| match e {
+            AmountError::OutOfRange { .. } => AmountError::OutOfRange {
+                limit: "1000000000",
+            },
+            other => other,
+        })?;
+        if amount.0 == 0 {
+            return Err(AmountError::Zero);
+        }
+        if amount.0.unsigned_abs() > (MAX_DELTA_UNITS * NANOS_PER_UNIT) as u128 {
+            return Err(AmountError::OutOfRange {
+                limit: "1000000000",
+            });
+        }
+        Ok(amount)
+    }
+
+    /// Exact sum, `None` on `i128` overflow (unreachable within the bounds above).
+    pub fn checked_add(self, other: Amount) -> Option<Amount> {
+        self.0.checked_add(other.0).map(Amount)
+    }
+
+    /// Exact difference.
+    pub fn checked_sub(self, other: Amount) -> Option<Amount> {
+        self.0.checked_sub(other.0).map(Amount)
+    }
+
+    /// True when strictly negative.
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+}
+
+/// Canonical text: no exponent, no `+`, no leading zeros, no trailing
+/// fractional zeros, `-` only when negative (`-42.5`, `1000`, `0`).
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let magnitude = self.0.unsigned_abs();
+        let units = magnitude / NANOS_PER_UNIT as u128;
+        let frac = magnitude % NANOS_PER_UNIT as u128;
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        write!(f, "{units}")?;
+        if frac != 0 {
+            let mut buf = [0u8; SCALE as usize];
+            let mut rest = frac;
+            for slot in buf.iter_mut().rev() {
+                *slot = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+            let end = buf.iter().rposition(|&b| b != b'0').map_or(0, |p| p + 1);
+            f.write_str(".")?;
+            // The buffer holds ASCII digits only.
+            f.write_str(core::str::from_utf8(&buf[..end]).map_err(|_| fmt::Error)?)?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Amount {
+    type Err = AmountError;
+    fn from_str(s: &str) -> Result<Amount, AmountError> {
+        Amount::parse(s)
+    }
+}
+
+impl serde::Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
+        let text = <alloc::borrow::Cow<'de, str>>::deserialize(d)?;
+        Amount::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    fn canon(s: &str) -> String {
+        Amount::parse(s).unwrap().to_string()
+    }
+
+    #[test]
+    fn canonical_text() {
+        assert_eq!(canon("-42.50"), "-42.5");
+        assert_eq!(canon("1000"), "1000");
+        assert_eq!(canon("1e3"), "1000");
+        assert_eq!(canon("1.5E+2"), "150");
+        assert_eq!(canon("12345e-4"), "1.2345");
+        assert_eq!(canon("0.000000001"), "0.000000001");
+        assert_eq!(canon("-0"), "0");
+        assert_eq!(canon("0e999999999999999999"), "0");
+        assert_eq!(canon("100.0"), "100");
+        assert_eq!(canon("99999999999999999999.999999999"), "99999999999999999999.999999999");
+    }
+
+    #[test]
+    fn rejections_name_the_problem() {
+        for bad in ["", "-", "+1", ".5", "5.", "01", "1e", "1e+", "NaN", "Infinity", " 1", "1 ", "\"1\"", "0x10", "1_0"] {
+            assert_eq!(Amount::parse(bad), Err(AmountError::Syntax), "{bad:?}");
+        }
+        assert_eq!(Amount::parse("0.0000000001"), Err(AmountError::TooPrecise { digits: 10 }));
+        assert_eq!(Amount::parse("1e-99999999999999"), Err(AmountError::TooPrecise { digits: 1_000_000 }));
+        assert!(matches!(Amount::parse("1e20"), Err(AmountError::OutOfRange { .. })));
+        assert!(matches!(Amount::parse("1e99999999999999999999"), Err(AmountError::OutOfRange { .. })));
+    }
+
+    #[test]
+    fn deltas() {
+        assert_eq!(Amount::parse_delta("1000000000").unwrap().to_string(), "1000000000");
+        assert_eq!(Amount::parse_delta("-1e9").unwrap().to_string(), "-1000000000");
+        assert_eq!(Amount::parse_delta("0"), Err(AmountError::Zero));
+        assert_eq!(Amount::parse_delta("0.000"), Err(AmountError::Zero));
+        assert_eq!(
+            Amount::parse_delta("1000000000.000000001"),
+            Err(AmountError::OutOfRange { limit: "1000000000" })
+        );
+        assert_eq!(
+            Amount::parse_delta("1e30"),
+            Err(AmountError::OutOfRange { limit: "1000000000" })
+        );
+        assert_eq!(Amount::parse_delta("0.1e-9"), Err(AmountError::TooPrecise { digits: 10 }));
+    }
+
+    #[test]
+    fn float_artifacts_are_refused_not_rounded() {
+        // 0.1 + 0.2 as a double prints with 17 fractional digits.
+        assert_eq!(
+            Amount::parse("0.30000000000000004"),
+            Err(AmountError::TooPrecise { digits: 17 })
+        );
+    }
+
+    #[test]
+    fn sums_are_exact() {
+        let a = Amount::parse("0.1").unwrap();
+        let b = Amount::parse("0.2").unwrap();
+        assert_eq!(a.checked_add(b).unwrap().to_string(), "0.3");
+        assert_eq!(b.checked_sub(a).unwrap().to_string(), "0.1");
+        assert_eq!(a.checked_sub(b).unwrap().to_string(), "-0.1");
+    }
+}

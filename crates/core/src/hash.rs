@@ -1,0 +1,142 @@
+//! 32-byte hashes, Keccak-256 and the domain-separated hashing every format uses.
+
+use alloc::string::String;
+use core::fmt;
+use core::str::FromStr;
+use sha3::{Digest, Keccak256};
+
+/// A 32-byte hash, written as `0x` + 64 lowercase hex digits.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// 32 zero bytes: the root of the empty tree.
+    pub const ZERO: Hash = Hash([0; 32]);
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Constant-time equality, for comparing secrets and anything attacker-timed.
+    pub fn ct_eq(&self, other: &Hash) -> bool {
+        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+    }
+}
+
+/// Keccak-256 with the original Keccak padding (as Ethereum), not SHA3-256.
+pub fn keccak256(data: &[u8]) -> Hash {
+    Hash(Keccak256::digest(data).into())
+}
+
+/// `keccak256(tag ‖ 0x00 ‖ payload)`: every vericord hash is domain-separated
+/// by a versioned ASCII tag so no two formats can collide.
+pub fn tagged_hash(tag: &str, payload: &[u8]) -> Hash {
+    let mut h = Keccak256::new();
+    h.update(tag.as_bytes());
+    h.update([0u8]);
+    h.update(payload);
+    Hash(h.finalize().into())
+}
+
+/// Why a hash string was rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashParseError;
+
+impl HashParseError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        "HASH_INVALID"
+    }
+}
+
+impl fmt::Display for HashParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("must be 0x followed by 64 hex digits")
+    }
+}
+
+impl core::error::Error for HashParseError {}
+
+impl FromStr for Hash {
+    type Err = HashParseError;
+    fn from_str(s: &str) -> Result<Hash, HashParseError> {
+        let hex_part = s.strip_prefix("0x").ok_or(HashParseError)?;
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(hex_part, &mut out).map_err(|_| HashParseError)?;
+        Ok(Hash(out))
+    }
+}
+
+impl fmt::Display for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("0x")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Hash {
+    /// `0x` + lowercase hex.
+    pub fn to_hex(&self) -> String {
+        alloc::format!("{self}")
+    }
+}
+
+impl serde::Serialize for Hash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Hash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Hash, D::Error> {
+        let text = <alloc::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keccak_is_not_sha3() {
+        // Known answers: Keccak-256("") as used by Ethereum.
+        assert_eq!(
+            keccak256(b"").to_hex(),
+            "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+        );
+        assert_eq!(
+            keccak256(b"abc").to_hex(),
+            "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+        );
+    }
+
+    #[test]
+    fn tagged_hash_separates_domains() {
+        let mut joined = b"t".to_vec();
+        joined.push(0);
+        joined.extend_from_slice(b"x");
+        assert_eq!(tagged_hash("t", b"x"), keccak256(&joined));
+        assert_ne!(tagged_hash("t", b"x"), tagged_hash("t\0", b"x"));
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let h = keccak256(b"abc");
+        assert_eq!(h.to_hex().parse::<Hash>().unwrap(), h);
+        assert_eq!(h.to_hex().to_uppercase().replacen("0X", "0x", 1).parse::<Hash>().unwrap(), h);
+        assert!("4e03".parse::<Hash>().is_err());
+        assert!("0x4e03".parse::<Hash>().is_err());
+        assert!(h.ct_eq(&h) && !h.ct_eq(&Hash::ZERO));
+    }
+}

@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod amount;
+pub mod checkpoint;
+pub mod hash;
+pub mod jcs;
+pub mod merkle;
+pub mod record;
+pub mod reference;
+
+pub use amount::{Amount, AmountError};
+pub use checkpoint::{Checkpoint, CheckpointError, CheckpointSigner};
+pub use hash::{keccak256, Hash};
+pub use merkle::{ConsistencyError, InclusionError, MemoryTree, RootHash};
+pub use record::{item_hash, DeltaItem, Entry, WriteItem};
+pub use reference::{customer_reference, Environment};
