@@ -302,35 +302,66 @@ mod tests {
         assert_eq!(canon("-0"), "0");
         assert_eq!(canon("0e999999999999999999"), "0");
         assert_eq!(canon("100.0"), "100");
-        assert_eq!(canon("99999999999999999999.999999999"), "99999999999999999999.999999999");
+        assert_eq!(
+            canon("99999999999999999999.999999999"),
+            "99999999999999999999.999999999"
+        );
     }
 
     #[test]
     fn rejections_name_the_problem() {
-        for bad in ["", "-", "+1", ".5", "5.", "01", "1e", "1e+", "NaN", "Infinity", " 1", "1 ", "\"1\"", "0x10", "1_0"] {
+        for bad in [
+            "", "-", "+1", ".5", "5.", "01", "1e", "1e+", "NaN", "Infinity", " 1", "1 ", "\"1\"",
+            "0x10", "1_0",
+        ] {
             assert_eq!(Amount::parse(bad), Err(AmountError::Syntax), "{bad:?}");
         }
-        assert_eq!(Amount::parse("0.0000000001"), Err(AmountError::TooPrecise { digits: 10 }));
-        assert_eq!(Amount::parse("1e-99999999999999"), Err(AmountError::TooPrecise { digits: 1_000_000 }));
-        assert!(matches!(Amount::parse("1e20"), Err(AmountError::OutOfRange { .. })));
-        assert!(matches!(Amount::parse("1e99999999999999999999"), Err(AmountError::OutOfRange { .. })));
+        assert_eq!(
+            Amount::parse("0.0000000001"),
+            Err(AmountError::TooPrecise { digits: 10 })
+        );
+        assert_eq!(
+            Amount::parse("1e-99999999999999"),
+            Err(AmountError::TooPrecise { digits: 1_000_000 })
+        );
+        assert!(matches!(
+            Amount::parse("1e20"),
+            Err(AmountError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            Amount::parse("1e99999999999999999999"),
+            Err(AmountError::OutOfRange { .. })
+        ));
     }
 
     #[test]
     fn deltas() {
-        assert_eq!(Amount::parse_delta("1000000000").unwrap().to_string(), "1000000000");
-        assert_eq!(Amount::parse_delta("-1e9").unwrap().to_string(), "-1000000000");
+        assert_eq!(
+            Amount::parse_delta("1000000000").unwrap().to_string(),
+            "1000000000"
+        );
+        assert_eq!(
+            Amount::parse_delta("-1e9").unwrap().to_string(),
+            "-1000000000"
+        );
         assert_eq!(Amount::parse_delta("0"), Err(AmountError::Zero));
         assert_eq!(Amount::parse_delta("0.000"), Err(AmountError::Zero));
         assert_eq!(
             Amount::parse_delta("1000000000.000000001"),
-            Err(AmountError::OutOfRange { limit: "1000000000" })
+            Err(AmountError::OutOfRange {
+                limit: "1000000000"
+            })
         );
         assert_eq!(
             Amount::parse_delta("1e30"),
-            Err(AmountError::OutOfRange { limit: "1000000000" })
+            Err(AmountError::OutOfRange {
+                limit: "1000000000"
+            })
         );
-        assert_eq!(Amount::parse_delta("0.1e-9"), Err(AmountError::TooPrecise { digits: 10 }));
+        assert_eq!(
+            Amount::parse_delta("0.1e-9"),
+            Err(AmountError::TooPrecise { digits: 10 })
+        );
     }
 
     #[test]

@@ -65,7 +65,9 @@ impl fmt::Display for CheckpointError {
             CheckpointError::MalformedBody(what) => write!(f, "checkpoint body: {what}"),
             CheckpointError::BadVerifierKey => f.write_str("a trusted verifier key is malformed"),
             CheckpointError::UnknownKey => f.write_str("no signature by a trusted key"),
-            CheckpointError::BadSignature => f.write_str("signature by a trusted key does not verify"),
+            CheckpointError::BadSignature => {
+                f.write_str("signature by a trusted key does not verify")
+            }
             CheckpointError::BadSigner => f.write_str("signer name or key is invalid"),
         }
     }
@@ -97,7 +99,8 @@ fn label_ok(s: &str) -> bool {
 }
 
 fn parse_u64(s: &str) -> Option<u64> {
-    let canonical = s == "0" || (!s.starts_with('0') && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    let canonical =
+        s == "0" || (!s.starts_with('0') && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
     if canonical {
         s.parse().ok()
     } else {
@@ -128,7 +131,9 @@ impl Checkpoint {
     /// Parses a body strictly: every field canonical, so one checkpoint has one text.
     pub fn parse_body(text: &str) -> Result<Checkpoint, CheckpointError> {
         use CheckpointError::MalformedBody as Bad;
-        let body = text.strip_suffix('\n').ok_or(Bad("must end with a newline"))?;
+        let body = text
+            .strip_suffix('\n')
+            .ok_or(Bad("must end with a newline"))?;
         let lines: Vec<&str> = body.split('\n').collect();
         let [origin, size, root, period, opening, closing, count] = lines[..] else {
             return Err(Bad("must have exactly 7 lines"));
@@ -156,7 +161,15 @@ impl Checkpoint {
         if count > size {
             return Err(Bad("count exceeds tree size"));
         }
-        let cp = Checkpoint { origin: origin.into(), size, root: Hash(root), period, opening, closing, count };
+        let cp = Checkpoint {
+            origin: origin.into(),
+            size,
+            root: Hash(root),
+            period,
+            opening,
+            closing,
+            count,
+        };
         if cp.body() != text {
             return Err(Bad("not canonical"));
         }
@@ -166,10 +179,14 @@ impl Checkpoint {
     /// Signs the body: the signed-note text.
     pub fn sign(&self, signer: &CheckpointSigner) -> Result<String, CheckpointError> {
         if !label_ok(&self.origin) || !label_ok(&self.period) || self.count > self.size {
-            return Err(CheckpointError::MalformedBody("refusing to sign an invalid checkpoint"));
+            return Err(CheckpointError::MalformedBody(
+                "refusing to sign an invalid checkpoint",
+            ));
         }
-        let mut note = Note::new(self.body().as_bytes(), &[]).map_err(|_| CheckpointError::MalformedNote)?;
-        note.add_sigs(&[signer as &dyn Signer]).map_err(|_| CheckpointError::BadSigner)?;
+        let mut note =
+            Note::new(self.body().as_bytes(), &[]).map_err(|_| CheckpointError::MalformedNote)?;
+        note.add_sigs(&[signer as &dyn Signer])
+            .map_err(|_| CheckpointError::BadSigner)?;
         String::from_utf8(note.to_bytes()).map_err(|_| CheckpointError::MalformedNote)
     }
 
@@ -177,18 +194,27 @@ impl Checkpoint {
     /// and parses its body. Signatures by unknown keys are ignored, as the
     /// signed-note spec requires, so rotated-in keys and cosigners coexist.
     pub fn verify(note: &str, trusted: &[&str]) -> Result<Checkpoint, CheckpointError> {
-        let mut verifiers: Vec<Box<dyn Verifier>> = Vec::with_capacity(trusted.len());
-        for vkey in trusted {
-            verifiers.push(Box::new(StandardVerifier::new(vkey).map_err(|_| CheckpointError::BadVerifierKey)?));
+        // signed_note treats a key listed twice as ambiguous; a repeated
+        // trusted key is harmless, so drop repeats first.
+        let mut unique: Vec<&str> = trusted.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut verifiers: Vec<Box<dyn Verifier>> = Vec::with_capacity(unique.len());
+        for vkey in unique {
+            verifiers.push(Box::new(
+                StandardVerifier::new(vkey).map_err(|_| CheckpointError::BadVerifierKey)?,
+            ));
         }
         let list = VerifierList::new(verifiers);
-        let parsed = Note::from_bytes(note.as_bytes()).map_err(|_| CheckpointError::MalformedNote)?;
+        let parsed =
+            Note::from_bytes(note.as_bytes()).map_err(|_| CheckpointError::MalformedNote)?;
         parsed.verify(&list).map_err(|e| match e {
             signed_note::NoteError::UnverifiedNote => CheckpointError::UnknownKey,
             signed_note::NoteError::InvalidSignature { .. } => CheckpointError::BadSignature,
             _ => CheckpointError::MalformedNote,
         })?;
-        let text = core::str::from_utf8(parsed.text()).map_err(|_| CheckpointError::MalformedNote)?;
+        let text =
+            core::str::from_utf8(parsed.text()).map_err(|_| CheckpointError::MalformedNote)?;
         Checkpoint::parse_body(text)
     }
 }
@@ -208,17 +234,26 @@ impl CheckpointSigner {
         }
         let key = ed25519_dalek::SigningKey::from_bytes(seed);
         let id = signed_note::key_id(name, &Self::encoded_public(&key));
-        Ok(CheckpointSigner { name: name.into(), id, key })
+        Ok(CheckpointSigner {
+            name: name.into(),
+            id,
+            key,
+        })
     }
 
     /// A signer from Go's `note` private-key text `PRIVATE+KEY+<name>+<id>+<base64(0x01 ‖ seed)>`.
     pub fn from_private_key(skey: &str) -> Result<CheckpointSigner, CheckpointError> {
-        let rest = skey.strip_prefix("PRIVATE+KEY+").ok_or(CheckpointError::BadSigner)?;
+        let rest = skey
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or(CheckpointError::BadSigner)?;
         let mut parts = rest.splitn(3, '+');
-        let (Some(name), Some(id16), Some(key64)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(name), Some(id16), Some(key64)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(CheckpointError::BadSigner);
         };
-        let key = BASE64.decode(key64).map_err(|_| CheckpointError::BadSigner)?;
+        let key = BASE64
+            .decode(key64)
+            .map_err(|_| CheckpointError::BadSigner)?;
         let [1u8, seed @ ..] = key.as_slice() else {
             return Err(CheckpointError::BadSigner);
         };
@@ -239,7 +274,12 @@ impl CheckpointSigner {
 
     /// The verifier key text `name+<8 hex id>+<base64(0x01 ‖ public key)>`.
     pub fn verifier_key(&self) -> String {
-        format!("{}+{:08x}+{}", self.name, self.id, BASE64.encode(Self::encoded_public(&self.key)))
+        format!(
+            "{}+{:08x}+{}",
+            self.name,
+            self.id,
+            BASE64.encode(Self::encoded_public(&self.key))
+        )
     }
 
     /// The private key text, as Go's `note.GenerateKey` writes it.
@@ -247,7 +287,12 @@ impl CheckpointSigner {
         let mut key = Vec::with_capacity(33);
         key.push(1);
         key.extend_from_slice(&self.key.to_bytes());
-        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.id, BASE64.encode(key))
+        format!(
+            "PRIVATE+KEY+{}+{:08x}+{}",
+            self.name,
+            self.id,
+            BASE64.encode(key)
+        )
     }
 
     /// The key ID (first four bytes of SHA-256 over name, newline, encoded key).
@@ -294,11 +339,24 @@ mod tests {
         assert_eq!(Checkpoint::verify(&note, &[&vkey]).unwrap(), sample());
         // Rotation: old notes verify when the old key is still trusted.
         assert!(Checkpoint::verify(&note, &[&other.verifier_key(), &vkey]).is_ok());
-        assert_eq!(Checkpoint::verify(&note, &[&other.verifier_key()]), Err(CheckpointError::UnknownKey));
+        assert!(Checkpoint::verify(&note, &[&vkey, &vkey]).is_ok());
+        assert_eq!(
+            Checkpoint::verify(&note, &[&other.verifier_key()]),
+            Err(CheckpointError::UnknownKey)
+        );
         let tampered = note.replace("closing -12.5", "closing -12.4");
-        assert_eq!(Checkpoint::verify(&tampered, &[&vkey]), Err(CheckpointError::BadSignature));
-        assert_eq!(Checkpoint::verify("garbage", &[&vkey]), Err(CheckpointError::MalformedNote));
-        assert_eq!(Checkpoint::verify(&note, &["bad+key"]), Err(CheckpointError::BadVerifierKey));
+        assert_eq!(
+            Checkpoint::verify(&tampered, &[&vkey]),
+            Err(CheckpointError::BadSignature)
+        );
+        assert_eq!(
+            Checkpoint::verify("garbage", &[&vkey]),
+            Err(CheckpointError::MalformedNote)
+        );
+        assert_eq!(
+            Checkpoint::verify(&note, &["bad+key"]),
+            Err(CheckpointError::BadVerifierKey)
+        );
     }
 
     #[test]

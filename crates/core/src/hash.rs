@@ -134,7 +134,14 @@ mod tests {
     fn hex_round_trip() {
         let h = keccak256(b"abc");
         assert_eq!(h.to_hex().parse::<Hash>().unwrap(), h);
-        assert_eq!(h.to_hex().to_uppercase().replacen("0X", "0x", 1).parse::<Hash>().unwrap(), h);
+        assert_eq!(
+            h.to_hex()
+                .to_uppercase()
+                .replacen("0X", "0x", 1)
+                .parse::<Hash>()
+                .unwrap(),
+            h
+        );
         assert!("4e03".parse::<Hash>().is_err());
         assert!("0x4e03".parse::<Hash>().is_err());
         assert!(h.ct_eq(&h) && !h.ct_eq(&Hash::ZERO));

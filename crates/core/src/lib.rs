@@ -17,5 +17,5 @@ pub use amount::{Amount, AmountError};
 pub use checkpoint::{Checkpoint, CheckpointError, CheckpointSigner};
 pub use hash::{keccak256, Hash};
 pub use merkle::{ConsistencyError, InclusionError, MemoryTree, RootHash};
-pub use record::{item_hash, DeltaItem, Entry, WriteItem};
-pub use reference::{customer_reference, Environment};
+pub use record::{item_hash, DeltaItem, Entry, SeqOutOfRange, WriteItem};
+pub use reference::{account_reference, customer_partition, customer_reference, Environment};

@@ -88,7 +88,11 @@ impl DeltaItem {
         put(&mut m, "index", self.position.index);
         put(&mut m, "count", self.position.count);
         put(&mut m, "receivedAt", self.received_at.as_str());
-        put(&mut m, "customerReference", self.customer_reference.as_str());
+        put(
+            &mut m,
+            "customerReference",
+            self.customer_reference.as_str(),
+        );
         put(&mut m, "customerId", self.customer_id.as_str());
         put(&mut m, "delta", alloc::format!("{}", self.delta));
         put(&mut m, "reason", self.reason.as_str());
@@ -175,22 +179,44 @@ pub struct Entry {
     pub balance_after: Amount,
 }
 
+/// A sequence number at or above 2^53, which JSON numbers cannot carry exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeqOutOfRange;
+
+impl SeqOutOfRange {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        "SEQ_OUT_OF_RANGE"
+    }
+}
+
+impl core::fmt::Display for SeqOutOfRange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "sequence number exceeds {MAX_SEQ}")
+    }
+}
+
+impl core::error::Error for SeqOutOfRange {}
+
 impl Entry {
     /// The JCS text that is hashed.
-    pub fn canonical(&self) -> String {
-        // Keys in JCS order (ASCII: b < i < s) and all values plain ASCII, so
-        // this is already canonical; the test below checks it against JCS.
-        alloc::format!(
+    pub fn canonical(&self) -> Result<String, SeqOutOfRange> {
+        if self.seq > MAX_SEQ {
+            return Err(SeqOutOfRange);
+        }
+        // Keys in JCS order (ASCII: b < i < s), values plain ASCII and seq an
+        // exact double, so this is already canonical; a test checks it against JCS.
+        Ok(alloc::format!(
             "{{\"balanceAfter\":\"{}\",\"itemHash\":\"{}\",\"seq\":{}}}",
             self.balance_after,
             self.item_hash,
             self.seq
-        )
+        ))
     }
 
     /// `entryHash`.
-    pub fn entry_hash(&self) -> Hash {
-        tagged_hash(ENTRY_TAG, self.canonical().as_bytes())
+    pub fn entry_hash(&self) -> Result<Hash, SeqOutOfRange> {
+        Ok(tagged_hash(ENTRY_TAG, self.canonical()?.as_bytes()))
     }
 }
 
@@ -224,7 +250,10 @@ mod tests {
         );
         let mut preimage = b"vericord:item:v1\0".to_vec();
         preimage.extend_from_slice(jcs.as_bytes());
-        assert_eq!(item_hash(&sample().to_value()).unwrap(), keccak256(&preimage));
+        assert_eq!(
+            item_hash(&sample().to_value()).unwrap(),
+            keccak256(&preimage)
+        );
     }
 
     #[test]
@@ -234,6 +263,13 @@ mod tests {
             item_hash: keccak256(b"x"),
             balance_after: Amount::parse("-0.5").unwrap(),
         };
-        assert_eq!(crate::jcs::canonicalize_text(&e.canonical()).unwrap(), e.canonical());
+        let text = e.canonical().unwrap();
+        assert_eq!(crate::jcs::canonicalize_text(&text).unwrap(), text);
+        let too_far = Entry {
+            seq: MAX_SEQ + 1,
+            ..e
+        };
+        assert_eq!(too_far.entry_hash(), Err(SeqOutOfRange));
+        assert!(Entry { seq: MAX_SEQ, ..e }.entry_hash().is_ok());
     }
 }

@@ -1,6 +1,6 @@
 //! Deterministic customer references.
 
-use crate::hash::tagged_hash;
+use crate::hash::{tagged_hash, Hash};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -40,19 +40,52 @@ impl fmt::Display for Environment {
     }
 }
 
-/// `0x` + EIP-55-cased last 20 bytes of
-/// `keccak256("vericord:customer:v1" ‖ 0x00 ‖ tenantId ‖ 0x00 ‖ environment ‖ 0x00 ‖ customerId)`.
-pub fn customer_reference(tenant_id: &str, environment: Environment, customer_id: &str) -> String {
-    let mut payload = Vec::with_capacity(tenant_id.len() + customer_id.len() + 16);
-    payload.extend_from_slice(tenant_id.as_bytes());
+/// `keccak256(tag ‖ 0x00 ‖ owner ‖ 0x00 ‖ environment ‖ 0x00 ‖ id)`.
+fn subject_digest(tag: &str, owner_id: &str, environment: Environment, id: &str) -> Hash {
+    let mut payload = Vec::with_capacity(owner_id.len() + id.len() + 16);
+    payload.extend_from_slice(owner_id.as_bytes());
     payload.push(0);
     payload.extend_from_slice(environment.as_str().as_bytes());
     payload.push(0);
-    payload.extend_from_slice(customer_id.as_bytes());
-    let digest = tagged_hash("vericord:customer:v1", &payload);
+    payload.extend_from_slice(id.as_bytes());
+    tagged_hash(tag, &payload)
+}
+
+fn address(digest: &Hash) -> String {
     let mut addr = [0u8; 20];
     addr.copy_from_slice(&digest.0[12..]);
     eip55(&addr)
+}
+
+/// `0x` + EIP-55-cased last 20 bytes of
+/// `keccak256("vericord:customer:v1" ‖ 0x00 ‖ ownerId ‖ 0x00 ‖ environment ‖ 0x00 ‖ customerId)`.
+/// The owner is the tenant, or for middleware tenants the vendor account.
+pub fn customer_reference(owner_id: &str, environment: Environment, customer_id: &str) -> String {
+    address(&subject_digest(
+        "vericord:customer:v1",
+        owner_id,
+        environment,
+        customer_id,
+    ))
+}
+
+/// `customerPartition`: the first 4 bytes of the same digest as a big-endian
+/// unsigned integer, in decimal. Stable, and spreads customers evenly over shards.
+pub fn customer_partition(owner_id: &str, environment: Environment, customer_id: &str) -> String {
+    let d = subject_digest("vericord:customer:v1", owner_id, environment, customer_id);
+    alloc::format!("{}", u32::from_be_bytes([d.0[0], d.0[1], d.0[2], d.0[3]]))
+}
+
+/// The reference of a write account (`POST /api/v1/writes`): as
+/// [`customer_reference`] with tag `vericord:account:v1`, so an account and a
+/// customer with the same id never share a log.
+pub fn account_reference(owner_id: &str, environment: Environment, account_id: &str) -> String {
+    address(&subject_digest(
+        "vericord:account:v1",
+        owner_id,
+        environment,
+        account_id,
+    ))
 }
 
 /// EIP-55 mixed-case checksum encoding of a 20-byte address.
@@ -86,7 +119,7 @@ mod tests {
             "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
         ] {
             let mut addr = [0u8; 20];
-            hex::decode_to_slice(&want[2..].to_lowercase(), &mut addr).unwrap();
+            hex::decode_to_slice(want[2..].to_lowercase(), &mut addr).unwrap();
             assert_eq!(eip55(&addr), want);
         }
     }
@@ -95,7 +128,10 @@ mod tests {
     fn references_are_deterministic_and_scoped() {
         let a = customer_reference("t1", Environment::Sandbox, "cust_1");
         assert_eq!(a, customer_reference("t1", Environment::Sandbox, "cust_1"));
-        assert_ne!(a, customer_reference("t1", Environment::Production, "cust_1"));
+        assert_ne!(
+            a,
+            customer_reference("t1", Environment::Production, "cust_1")
+        );
         assert_ne!(a, customer_reference("t2", Environment::Sandbox, "cust_1"));
         // The 0x00 separators keep ("t1","x") and ("t","1x") apart.
         assert_ne!(
@@ -103,5 +139,8 @@ mod tests {
             customer_reference("t", Environment::Sandbox, "1x")
         );
         assert_eq!(a.len(), 42);
+        assert_ne!(a, account_reference("t1", Environment::Sandbox, "cust_1"));
+        let p = customer_partition("t1", Environment::Sandbox, "cust_1");
+        assert!(p.parse::<u32>().is_ok());
     }
 }

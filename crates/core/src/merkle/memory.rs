@@ -131,7 +131,9 @@ fn subproof(m: usize, d: &[Hash], whole: bool, out: &mut Vec<Hash>) {
 mod tests {
     use super::*;
     use crate::hash::keccak256;
-    use crate::merkle::{consistency_plan, inclusion_plan, root_plan, ConsistencyError, InclusionError};
+    use crate::merkle::{
+        consistency_plan, inclusion_plan, root_plan, ConsistencyError, InclusionError,
+    };
 
     fn tree(n: u64) -> MemoryTree {
         MemoryTree::new((0..n).map(|i| keccak256(&i.to_be_bytes())).collect())
@@ -146,13 +148,19 @@ mod tests {
             assert_eq!(planned, [head.root]);
             for i in 0..size {
                 let proof = t.inclusion_proof(i, size).unwrap();
-                let from_plan = inclusion_plan(i, size).unwrap().assemble(|id| t.node(id)).unwrap();
+                let from_plan = inclusion_plan(i, size)
+                    .unwrap()
+                    .assemble(|id| t.node(id))
+                    .unwrap();
                 assert_eq!(proof, from_plan, "i={i} size={size}");
-                head.verify_inclusion(&t.leaves()[i as usize], i, &proof).unwrap();
+                head.verify_inclusion(&t.leaves()[i as usize], i, &proof)
+                    .unwrap();
                 // Wrong index with the same length, or another leaf: rejected.
                 if size > 1 {
                     let other = (i + 1) % size;
-                    assert!(head.verify_inclusion(&t.leaves()[other as usize], i, &proof).is_err());
+                    assert!(head
+                        .verify_inclusion(&t.leaves()[other as usize], i, &proof)
+                        .is_err());
                 }
                 let mut short = proof.clone();
                 if short.pop().is_some() {
@@ -162,7 +170,10 @@ mod tests {
                     ));
                 }
             }
-            assert_eq!(head.verify_inclusion(&Hash::ZERO, size, &[]), Err(InclusionError::IndexOutOfRange));
+            assert_eq!(
+                head.verify_inclusion(&Hash::ZERO, size, &[]),
+                Err(InclusionError::IndexOutOfRange)
+            );
         }
     }
 
@@ -172,13 +183,21 @@ mod tests {
         for new in 0..=40u64 {
             for old in 0..=new {
                 let proof = t.consistency_proof(old, new).unwrap();
-                let from_plan = consistency_plan(old, new).unwrap().assemble(|id| t.node(id)).unwrap();
+                let from_plan = consistency_plan(old, new)
+                    .unwrap()
+                    .assemble(|id| t.node(id))
+                    .unwrap();
                 assert_eq!(proof, from_plan, "{old}->{new}");
-                t.root_at(new).verify_consistency(&t.root_at(old), &proof).unwrap();
+                t.root_at(new)
+                    .verify_consistency(&t.root_at(old), &proof)
+                    .unwrap();
                 if !proof.is_empty() {
                     let mut bad = proof.clone();
                     bad[0].0[0] ^= 1;
-                    assert!(t.root_at(new).verify_consistency(&t.root_at(old), &bad).is_err());
+                    assert!(t
+                        .root_at(new)
+                        .verify_consistency(&t.root_at(old), &bad)
+                        .is_err());
                     let mut long = proof.clone();
                     long.push(Hash::ZERO);
                     assert!(matches!(

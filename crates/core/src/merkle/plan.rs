@@ -34,7 +34,11 @@ impl fmt::Display for PlanError {
             PlanError::IndexOutOfRange => f.write_str("leaf index is not below the tree size"),
             PlanError::SizesOutOfOrder => f.write_str("old tree size is above the new one"),
             PlanError::MissingNode(n) => {
-                write!(f, "node at level {} index {} was not supplied", n.level, n.index)
+                write!(
+                    f,
+                    "node at level {} index {} was not supplied",
+                    n.level, n.index
+                )
             }
         }
     }
@@ -86,7 +90,10 @@ impl ProofPlan {
     }
 
     /// Builds the proof from node hashes supplied by `lookup`.
-    pub fn assemble(&self, mut lookup: impl FnMut(NodeId) -> Option<Hash>) -> Result<Vec<Hash>, PlanError> {
+    pub fn assemble(
+        &self,
+        mut lookup: impl FnMut(NodeId) -> Option<Hash>,
+    ) -> Result<Vec<Hash>, PlanError> {
         let mut proof = Vec::with_capacity(self.elements.len());
         let mut buf = Vec::new();
         for element in &self.elements {
@@ -160,7 +167,11 @@ pub fn consistency_plan(old: u64, new: u64) -> Result<ProofPlan, PlanError> {
 
 /// Nodes whose composition is the root at `size` (one element; empty for 0).
 pub fn root_plan(size: u64) -> ProofPlan {
-    let elements = if size == 0 { Vec::new() } else { alloc::vec![range_nodes(0, size)] };
+    let elements = if size == 0 {
+        Vec::new()
+    } else {
+        alloc::vec![range_nodes(0, size)]
+    };
     ProofPlan { elements }
 }
 

@@ -43,9 +43,16 @@ impl TileSlice {
         let tile_level = node.level / TILE_HEIGHT;
         let r = node.level % TILE_HEIGHT;
         let first = node.index << r; // entry index at level 8·L
-        let tile = TileId { level: tile_level, index: first >> TILE_HEIGHT };
+        let tile = TileId {
+            level: tile_level,
+            index: first >> TILE_HEIGHT,
+        };
         let start = (first & (TILE_WIDTH - 1)) as usize;
-        TileSlice { tile, start, end: start + (1usize << r) }
+        TileSlice {
+            tile,
+            start,
+            end: start + (1usize << r),
+        }
     }
 
     /// The node's hash from the tile's entries, if they reach far enough.
@@ -58,7 +65,9 @@ impl TileSlice {
 pub fn tile_width(tile: TileId, size: u64) -> u64 {
     let shift = u32::from(tile.level) * u32::from(TILE_HEIGHT);
     let entries = size.checked_shr(shift).unwrap_or(0);
-    entries.saturating_sub(tile.index.saturating_mul(TILE_WIDTH)).min(TILE_WIDTH)
+    entries
+        .saturating_sub(tile.index.saturating_mul(TILE_WIDTH))
+        .min(TILE_WIDTH)
 }
 
 /// A malformed frontier blob.
@@ -106,11 +115,16 @@ pub fn hashes_from_bytes(bytes: &[u8]) -> Option<Vec<Hash>> {
     if bytes.len() % 32 != 0 {
         return None;
     }
-    Some(bytes.chunks_exact(32).map(|c| {
-        let mut h = [0u8; 32];
-        h.copy_from_slice(c);
-        Hash(h)
-    }).collect())
+    Some(
+        bytes
+            .chunks_exact(32)
+            .map(|c| {
+                let mut h = [0u8; 32];
+                h.copy_from_slice(c);
+                Hash(h)
+            })
+            .collect(),
+    )
 }
 
 impl Frontier {
@@ -145,7 +159,10 @@ impl Frontier {
 
     /// The partial tiles, lowest level first, as one blob; widths follow from the size.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.partial.iter().flat_map(|p| hashes_to_bytes(p)).collect()
+        self.partial
+            .iter()
+            .flat_map(|p| hashes_to_bytes(p))
+            .collect()
     }
 
     /// Appends a leaf; returns any tiles that became full.
@@ -166,7 +183,10 @@ impl Frontier {
             let count = self.size >> (level as u32 * 8);
             carry = perfect_root(&entries);
             filled.push(FullTile {
-                id: TileId { level: level as u8, index: (count >> TILE_HEIGHT) - 1 },
+                id: TileId {
+                    level: level as u8,
+                    index: (count >> TILE_HEIGHT) - 1,
+                },
                 entries,
             });
             level += 1;
@@ -188,7 +208,10 @@ impl Frontier {
 
     /// The root at the current size.
     pub fn root(&self) -> Hash {
-        let nodes: Option<Vec<Hash>> = range_nodes(0, self.size).into_iter().map(|n| self.node(n)).collect();
+        let nodes: Option<Vec<Hash>> = range_nodes(0, self.size)
+            .into_iter()
+            .map(|n| self.node(n))
+            .collect();
         // Every node of the current root lies in a partial tile by construction.
         nodes.map(|n| super::fold_right(&n)).unwrap_or(Hash::ZERO)
     }
@@ -225,7 +248,10 @@ mod tests {
         for i in 0..70_000u64 {
             for t in f.append(leaf(i)) {
                 assert_eq!(t.entries.len() as u64, TILE_WIDTH);
-                assert!(store.insert(t.id, t.entries).is_none(), "tile written twice");
+                assert!(
+                    store.insert(t.id, t.entries).is_none(),
+                    "tile written twice"
+                );
             }
             mem.push(leaf(i));
             let n = i + 1;
@@ -242,14 +268,28 @@ mod tests {
                 store.get(&s.tile).and_then(|e| s.hash(e))
             })
         };
-        for (index, size) in [(0u64, 70_000u64), (65_535, 70_000), (69_999, 70_000), (300, 513), (12_345, 65_536)] {
+        for (index, size) in [
+            (0u64, 70_000u64),
+            (65_535, 70_000),
+            (69_999, 70_000),
+            (300, 513),
+            (12_345, 65_536),
+        ] {
             let plan = inclusion_plan(index, size).unwrap();
             assert!(f.tiles_needed(&plan.nodes()).len() <= 3);
             let proof = plan.assemble(lookup).unwrap();
             assert_eq!(proof, mem.inclusion_proof(index, size).unwrap());
         }
-        for (old, new) in [(1u64, 70_000u64), (65_536, 70_000), (300, 69_999), (256, 512)] {
-            let proof = consistency_plan(old, new).unwrap().assemble(lookup).unwrap();
+        for (old, new) in [
+            (1u64, 70_000u64),
+            (65_536, 70_000),
+            (300, 69_999),
+            (256, 512),
+        ] {
+            let proof = consistency_plan(old, new)
+                .unwrap()
+                .assemble(lookup)
+                .unwrap();
             assert_eq!(proof, mem.consistency_proof(old, new).unwrap());
         }
     }

@@ -76,7 +76,10 @@ impl fmt::Display for InclusionError {
         match self {
             InclusionError::IndexOutOfRange => f.write_str("leaf index is not below the tree size"),
             InclusionError::WrongProofLength { expected, got } => {
-                write!(f, "proof has {got} hashes; this index and size need {expected}")
+                write!(
+                    f,
+                    "proof has {got} hashes; this index and size need {expected}"
+                )
             }
             InclusionError::RootMismatch => f.write_str("proof does not lead to the root"),
         }
@@ -90,8 +93,12 @@ impl fmt::Display for ConsistencyError {
             ConsistencyError::WrongProofLength { expected, got } => {
                 write!(f, "proof has {got} hashes; these sizes need {expected}")
             }
-            ConsistencyError::OldRootMismatch => f.write_str("proof does not reproduce the old root"),
-            ConsistencyError::NewRootMismatch => f.write_str("proof does not reproduce the new root"),
+            ConsistencyError::OldRootMismatch => {
+                f.write_str("proof does not reproduce the old root")
+            }
+            ConsistencyError::NewRootMismatch => {
+                f.write_str("proof does not reproduce the new root")
+            }
         }
     }
 }
@@ -138,14 +145,26 @@ impl RootHash {
         RootHash { root, size }
     }
 
-    /// Checks that `leaf` is leaf number `index` of this tree.
-    pub fn verify_inclusion(&self, leaf: &Hash, index: u64, proof: &[Hash]) -> Result<(), InclusionError> {
+    /// Checks that `leaf` is in this tree with a proof of the length RFC 9162
+    /// gives leaf `index`. Sorted pairs do not encode position, so two indices
+    /// with equally long paths accept the same proof: the position itself is
+    /// bound by the leaf's content (items carry `index`, entries `seq`), which
+    /// callers must compare with `index`.
+    pub fn verify_inclusion(
+        &self,
+        leaf: &Hash,
+        index: u64,
+        proof: &[Hash],
+    ) -> Result<(), InclusionError> {
         if index >= self.size {
             return Err(InclusionError::IndexOutOfRange);
         }
         let expected = inclusion_proof_len(index, self.size);
         if proof.len() != expected {
-            return Err(InclusionError::WrongProofLength { expected, got: proof.len() });
+            return Err(InclusionError::WrongProofLength {
+                expected,
+                got: proof.len(),
+            });
         }
         // Sorted pairs make left/right irrelevant: fold siblings leaf to root.
         let root = proof.iter().fold(*leaf, |acc, p| node_hash(&acc, p));
@@ -157,23 +176,41 @@ impl RootHash {
     }
 
     /// Checks that `old` is a prefix of this tree (RFC 9162 §2.1.4.2).
-    pub fn verify_consistency(&self, old: &RootHash, proof: &[Hash]) -> Result<(), ConsistencyError> {
+    pub fn verify_consistency(
+        &self,
+        old: &RootHash,
+        proof: &[Hash],
+    ) -> Result<(), ConsistencyError> {
         let (m, n) = (old.size, self.size);
         if m > n {
             return Err(ConsistencyError::SizesOutOfOrder);
         }
         if m == 0 || m == n {
             if !proof.is_empty() {
-                return Err(ConsistencyError::WrongProofLength { expected: 0, got: proof.len() });
+                return Err(ConsistencyError::WrongProofLength {
+                    expected: 0,
+                    got: proof.len(),
+                });
             }
             if m == 0 {
-                return if old.root == Hash::ZERO { Ok(()) } else { Err(ConsistencyError::OldRootMismatch) };
+                return if old.root == Hash::ZERO {
+                    Ok(())
+                } else {
+                    Err(ConsistencyError::OldRootMismatch)
+                };
             }
-            return if old.root.ct_eq(&self.root) { Ok(()) } else { Err(ConsistencyError::NewRootMismatch) };
+            return if old.root.ct_eq(&self.root) {
+                Ok(())
+            } else {
+                Err(ConsistencyError::NewRootMismatch)
+            };
         }
         let expected = consistency_proof_len(m, n);
         if proof.len() != expected {
-            return Err(ConsistencyError::WrongProofLength { expected, got: proof.len() });
+            return Err(ConsistencyError::WrongProofLength {
+                expected,
+                got: proof.len(),
+            });
         }
         // When old is a power of two its root is the first node of the path.
         let mut path = proof.iter();
@@ -193,7 +230,10 @@ impl RootHash {
         let (mut fr, mut sr) = (first, first);
         for c in path {
             if sn == 0 {
-                return Err(ConsistencyError::WrongProofLength { expected, got: proof.len() });
+                return Err(ConsistencyError::WrongProofLength {
+                    expected,
+                    got: proof.len(),
+                });
             }
             if fn_ & 1 == 1 || fn_ == sn {
                 fr = node_hash(c, &fr);
@@ -211,7 +251,10 @@ impl RootHash {
             sn >>= 1;
         }
         if sn != 0 {
-            return Err(ConsistencyError::WrongProofLength { expected, got: proof.len() });
+            return Err(ConsistencyError::WrongProofLength {
+                expected,
+                got: proof.len(),
+            });
         }
         if !fr.ct_eq(&old.root) {
             return Err(ConsistencyError::OldRootMismatch);

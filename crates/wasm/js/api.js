@@ -1,0 +1,18 @@
+// The public API: the wasm exports minus init/initSync (the entry files call
+// those), plus a type guard for the errors every function throws.
+export {
+  canonicalize,
+  customerReference,
+  entryHash,
+  itemHash,
+  keccak256,
+  parseAmount,
+  parseDelta,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from './vericord_wasm.js';
+
+export function isVericordError(error) {
+  return error instanceof Error && error.name === 'VericordError' && typeof error.code === 'string';
+}

@@ -1,0 +1,86 @@
+//! Checked conversion of JS arguments to core types.
+
+use crate::error::{error, from_core, INVALID_ARGUMENT};
+use core::fmt::{self, Display};
+use js_sys::Array;
+use vericord_core::Hash;
+use wasm_bindgen::convert::TryFromJsValue;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// `Number.MAX_SAFE_INTEGER`: larger JS numbers are not exact integers.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Argument names are `Display` so that element names (`proof[3]`) are only
+/// formatted on the error path, not for every hash of every proof.
+pub fn string(value: &JsValue, name: impl Display) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| error(INVALID_ARGUMENT, &format!("{name} must be a string")))
+}
+
+/// A size or index: a safe non-negative integer Number, or a BigInt in `u64`.
+pub fn uint(value: &JsValue, name: &str) -> Result<u64, JsValue> {
+    let bad = || {
+        error(
+            INVALID_ARGUMENT,
+            &format!("{name} must be a non-negative safe integer or a BigInt below 2^64"),
+        )
+    };
+    if let Some(n) = value.as_f64() {
+        // Range-checked before the cast, so the cast is exact.
+        let exact = n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER as f64).contains(&n);
+        return if exact { Ok(n as u64) } else { Err(bad()) };
+    }
+    u64::try_from_js_value_ref(value).ok_or_else(bad)
+}
+
+pub fn hash(value: &JsValue, name: impl Display) -> Result<Hash, JsValue> {
+    string(value, &name)?
+        .parse()
+        .map_err(|e| from_core(name, &e))
+}
+
+/// `name[index]`.
+struct Element<'a>(&'a str, usize);
+
+impl Display for Element<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
+/// A JS array, element by element.
+fn array<T>(
+    value: &JsValue,
+    name: &str,
+    each: impl Fn(&JsValue, Element) -> Result<T, JsValue>,
+) -> Result<Vec<T>, JsValue> {
+    let array = value
+        .dyn_ref::<Array>()
+        .ok_or_else(|| error(INVALID_ARGUMENT, &format!("{name} must be an array")))?;
+    array
+        .iter()
+        .enumerate()
+        .map(|(i, v)| each(&v, Element(name, i)))
+        .collect()
+}
+
+pub fn hashes(value: &JsValue, name: &str) -> Result<Vec<Hash>, JsValue> {
+    array(value, name, |v, n| hash(v, n))
+}
+
+pub fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
+    array(value, name, |v, n| string(v, n))
+}
+
+/// A property of an object argument.
+pub fn field(object: &JsValue, key: &str, name: &str) -> Result<JsValue, JsValue> {
+    if !object.is_object() {
+        return Err(error(
+            INVALID_ARGUMENT,
+            &format!("{name} must be an object"),
+        ));
+    }
+    js_sys::Reflect::get(object, &JsValue::from_str(key))
+        .map_err(|_| error(INVALID_ARGUMENT, &format!("{name}.{key} could not be read")))
+}

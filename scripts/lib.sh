@@ -1,0 +1,96 @@
+# Shared by scripts/dev and scripts/test: install what is missing, idempotently.
+# Everything lands outside the clone (~/.cargo/bin, ~/.cache/vericord) or in
+# git-ignored paths (node_modules, target, .vericord), so a fresh clone on a
+# bare machine and a warm one behave the same, the warm one just faster.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vericord
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+# Keep wrangler quiet and offline (no account, no metrics, no cf fetch).
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+# worker-build would download these from GitHub; point it at pinned local ones.
+export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt" ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
+
+WORKER_BUILD_VERSION=0.8.7
+PYTHON_SDK_VERSION=0.7.0
+
+say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_rust() {
+  command -v rustup >/dev/null || die "rustup is required (Rust stable via rustup)"
+  # rust-toolchain.toml names the toolchain and the wasm32 target; this installs both if missing.
+  (cd "$ROOT" && rustup show active-toolchain >/dev/null 2>&1) || (cd "$ROOT" && rustup toolchain install)
+  (cd "$ROOT" && rustup target list --installed | grep -qx wasm32-unknown-unknown) ||
+    (cd "$ROOT" && rustup target add wasm32-unknown-unknown)
+}
+
+# ensure_cargo_tool <binary> <crate> <version>
+ensure_cargo_tool() {
+  local bin=$1 crate=$2 version=$3
+  if "$bin" --version 2>/dev/null | grep -qF "$version"; then return 0; fi
+  say "installing $crate $version (once per machine)"
+  # Debug builds of tools take a third of the time and run fast enough.
+  export CARGO_PROFILE_DEV_DEBUG=0
+  cargo install --debug --locked "$crate" --version "$version" ||
+    cargo install --debug "$crate" --version "$version"
+}
+
+ensure_tools() {
+  ensure_rust
+  ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$(wasm_bindgen_version)"
+  ensure_cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION"
+  export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
+}
+
+ensure_node_modules() {
+  command -v node >/dev/null || die "Node.js 20 is required"
+  local stamp="$ROOT/node_modules/.vericord-lock-sha"
+  local want
+  want=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "npm ci"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$stamp"
+  fi
+}
+
+# A venv outside the clone with the official SDK pinned, for the checks that use it.
+ensure_python_sdk() {
+  VERICORD_PY="$CACHE/venv-sdk-$PYTHON_SDK_VERSION/bin/python"
+  if ! "$VERICORD_PY" -c "import pacspace_sdk, pytest" 2>/dev/null; then
+    say "creating Python venv with pacspace-sdk==$PYTHON_SDK_VERSION"
+    python3 -m venv --clear "$CACHE/venv-sdk-$PYTHON_SDK_VERSION"
+    "$VERICORD_PY" -m pip install --quiet --disable-pip-version-check "pacspace-sdk==$PYTHON_SDK_VERSION" "pytest==8.3.5"
+  fi
+  export VERICORD_PY
+}
+
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  say "installing Debian chromium (for the browser tests)"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
+# Builds the Worker into worker/build unless its inputs are unchanged.
+build_worker() {
+  local stamp="$ROOT/worker/build/.vericord-src-sha" want
+  want=$(cd "$ROOT" && cat Cargo.lock Cargo.toml $(git ls-files -co --exclude-standard crates/core worker/src worker/Cargo.toml) | sha256sum | cut -d' ' -f1)
+  if [ -f "$ROOT/worker/build/index.js" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  say "building the Worker"
+  (cd "$ROOT/worker" && worker-build --release)
+  echo "$want" >"$stamp"
+}
+
+# apply_migrations <persist-dir>
+apply_migrations() {
+  (cd "$ROOT" && CI=true wrangler d1 migrations apply DB --local --persist-to "$1" >/dev/null)
+}

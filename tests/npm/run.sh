@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Tests the npm package as packed: installs the tarball into a throwaway copy
+# of this fixture project and runs the Node tests and the headless Chromium
+# test against every vector in tests/vectors.
+#
+#   tests/npm/run.sh               # builds the tarball first (fast if unchanged)
+#   VERICORD_TGZ=x.tgz tests/npm/run.sh
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+tgz=${VERICORD_TGZ:-}
+if [[ -z $tgz ]]; then
+  "$repo/scripts/build-npm"
+  version=$(node -p 'require(process.argv[1]).version' "$repo/crates/wasm/package.json")
+  tgz=$repo/target/npm/vericord-$version.tgz
+fi
+[[ -f $tgz ]] || { echo "run.sh: no tarball $tgz" >&2; exit 1; }
+
+# The Chromium test needs Debian's chromium; install it once if missing.
+chromium=${VERICORD_CHROMIUM:-/usr/bin/chromium}
+if [[ ! -x $chromium ]]; then
+  sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  echo "run.sh: installing chromium with apt-get" >&2
+  timeout 600 "${sudo[@]}" apt-get install -y --no-install-recommends chromium ||
+    { timeout 300 "${sudo[@]}" apt-get update && timeout 600 "${sudo[@]}" apt-get install -y --no-install-recommends chromium; }
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vericord-npm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cp -R "$here/package.json" "$here/lib" "$here/test" "$here/browser" "$work/"
+cd "$work"
+# The package has no dependencies, so this never needs the registry.
+timeout 120 npm install --no-audit --no-fund --no-package-lock --prefer-offline "$tgz"
+
+export VERICORD_VECTORS=${VERICORD_VECTORS:-$repo/tests/vectors}
+export VERICORD_CHROMIUM=$chromium
+VERICORD_PLAYWRIGHT=$(cd "$repo" && node -p 'require.resolve("playwright-core").replace(/index\.js$/, "index.mjs")')
+export VERICORD_PLAYWRIGHT
+timeout 600 node --test --test-reporter=spec --test-timeout=180000 \
+  test/api.test.mjs test/vectors.test.mjs test/browser.test.mjs

@@ -1,0 +1,157 @@
+// The package's shape as a consumer sees it: exports, types, error codes on
+// bad input, BigInt sizes, and no trap (panic) whatever the input.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as api from 'vericord';
+
+const FUNCTIONS = [
+  'canonicalize',
+  'customerReference',
+  'entryHash',
+  'isVericordError',
+  'itemHash',
+  'keccak256',
+  'parseAmount',
+  'parseDelta',
+  'verifyCheckpoint',
+  'verifyConsistency',
+  'verifyInclusion',
+];
+
+const pkgDir = fileURLToPath(new URL('.', import.meta.resolve('vericord')));
+const trees = JSON.parse(readFileSync(join(process.env.VERICORD_VECTORS, 'trees.json'), 'utf8'));
+const tree = trees.trees.find((t) => t.size === 5);
+const { index, proof } = tree.inclusion[3];
+const leaf = tree.leaves[index];
+const ZERO = `0x${'00'.repeat(32)}`;
+
+function code(fn) {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof Error, 'throws an Error');
+    assert.equal(e.name, 'VericordError');
+    assert.ok(api.isVericordError(e));
+    assert.ok(e.message.length > 0);
+    return e.code;
+  }
+  assert.fail('did not throw');
+}
+
+test('exports exactly the documented functions', () => {
+  assert.deepEqual(Object.keys(api).sort(), FUNCTIONS);
+  for (const name of FUNCTIONS) assert.equal(typeof api[name], 'function', name);
+});
+
+test('Node resolves the node entry; package.json points at files that exist', () => {
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  assert.equal(pkg.name, 'vericord');
+  assert.equal(pkg.type, 'module');
+  assert.ok(import.meta.resolve('vericord').endsWith('/node_modules/vericord/node.js'));
+  const entry = pkg.exports['.'];
+  for (const file of [pkg.types, entry.types, entry.node, entry.browser, entry.default]) {
+    assert.ok(existsSync(join(pkgDir, file)), file);
+  }
+  assert.ok(existsSync(join(pkgDir, 'vericord_wasm_bg.wasm')));
+});
+
+test('index.d.ts declares every export and the VericordError shape', () => {
+  const dts = readFileSync(join(pkgDir, 'index.d.ts'), 'utf8');
+  for (const name of FUNCTIONS) assert.match(dts, new RegExp(`export function ${name}\\(`), name);
+  assert.match(dts, /export interface VericordError extends Error \{\s*name: 'VericordError';\s*code: ErrorCode;/);
+  // Every code the vectors expect is part of the declared ErrorCode union.
+  const codes = new Set(['INVALID_ARGUMENT', 'HASH_INVALID']);
+  for (const file of readdirSync(process.env.VERICORD_VECTORS).filter((f) => f.endsWith('.json'))) {
+    JSON.stringify(JSON.parse(readFileSync(join(process.env.VERICORD_VECTORS, file), 'utf8')), (key, value) => {
+      if (key === 'error' && typeof value === 'string') codes.add(value);
+      return value;
+    });
+  }
+  const union = dts.slice(dts.indexOf('export type ErrorCode'), dts.indexOf(';', dts.indexOf('export type ErrorCode')));
+  for (const c of codes) assert.match(union, new RegExp(`'${c}'`), c);
+});
+
+test('known answers', () => {
+  const utf8 = new TextEncoder();
+  assert.equal(api.keccak256(new Uint8Array()), '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
+  assert.equal(api.keccak256(utf8.encode('abc')), '0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45');
+  assert.equal(api.keccak256(Buffer.from('abc')), api.keccak256(utf8.encode('abc')), 'a Buffer is a Uint8Array');
+  assert.equal(api.parseAmount('-42.50'), '-42.5');
+  assert.equal(api.parseDelta('1e3'), '1000');
+  assert.equal(api.itemHash({ b: 1, a: 2 }), api.itemHash('{"a":2,"b":1}'));
+  assert.equal(api.verifyInclusion(tree.root, tree.size, index, leaf, proof), true);
+});
+
+test('sizes and indices: safe integers or BigInts', () => {
+  assert.equal(api.verifyInclusion(tree.root, BigInt(tree.size), BigInt(index), leaf, proof), true);
+  assert.equal(api.verifyInclusion(tree.root, BigInt(tree.size), index, leaf, proof), true);
+  for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 53, '5', null, undefined, -1n, 2n ** 64n]) {
+    assert.equal(code(() => api.verifyInclusion(tree.root, bad, index, leaf, proof)), 'INVALID_ARGUMENT', String(bad));
+  }
+  // Beyond 2^53 only a BigInt says it exactly; the core then judges the proof.
+  assert.equal(code(() => api.verifyInclusion(tree.root, 2n ** 63n, 0, leaf, proof)), 'PROOF_LENGTH');
+  assert.equal(code(() => api.verifyInclusion(tree.root, 2n ** 64n - 1n, 2n ** 64n - 1n, leaf, proof)), 'INDEX_OUT_OF_RANGE');
+  assert.equal(api.entryHash({ seq: 3n, itemHash: leaf, balanceAfter: '1' }), api.entryHash({ seq: 3, itemHash: leaf, balanceAfter: '1' }));
+  assert.equal(code(() => api.entryHash({ seq: 2n ** 53n, itemHash: leaf, balanceAfter: '1' })), 'SEQ_OUT_OF_RANGE');
+  assert.ok(api.entryHash({ seq: 2 ** 53 - 1, itemHash: leaf, balanceAfter: '1' }));
+});
+
+test('bad input throws a VericordError with a stable code', () => {
+  const cases = [
+    ['INVALID_ARGUMENT', () => api.parseAmount(0.1)], // money is never a JS number
+    ['INVALID_ARGUMENT', () => api.parseDelta(5)],
+    ['AMOUNT_INVALID', () => api.parseAmount('1,5')],
+    ['AMOUNT_ZERO', () => api.parseDelta('0')],
+    ['INVALID_ARGUMENT', () => api.canonicalize({ a: 1 })],
+    ['JSON_INVALID', () => api.canonicalize('{')],
+    ['JSON_INVALID', () => api.itemHash('{')],
+    ['JSON_DUPLICATE_NAME', () => api.canonicalize('{"a":1,"a":2}')],
+    ['JSON_DUPLICATE_NAME', () => api.itemHash('{"a":1,"a":2}')],
+    ['JSON_INVALID', () => api.itemHash({ amount: 1n })],
+    ['INVALID_ARGUMENT', () => api.itemHash(42)],
+    ['INVALID_ARGUMENT', () => api.itemHash(undefined)],
+    ['INVALID_ARGUMENT', () => api.keccak256('abc')],
+    ['INVALID_ARGUMENT', () => api.keccak256([1, 2])],
+    ['INVALID_ARGUMENT', () => api.customerReference('t', 'staging', 'c')],
+    ['INVALID_ARGUMENT', () => api.customerReference('t', 'sandbox', 7)],
+    ['INVALID_ARGUMENT', () => api.entryHash(null)],
+    ['INVALID_ARGUMENT', () => api.entryHash({ seq: 1, itemHash: leaf, balanceAfter: 1.5 })],
+    ['HASH_INVALID', () => api.entryHash({ seq: 1, itemHash: '0x12', balanceAfter: '1' })],
+    ['AMOUNT_TOO_PRECISE', () => api.entryHash({ seq: 1, itemHash: leaf, balanceAfter: '0.0000000001' })],
+    ['HASH_INVALID', () => api.verifyInclusion('0x12', 5, 3, leaf, proof)],
+    ['HASH_INVALID', () => api.verifyInclusion(tree.root.slice(2), 5, 3, leaf, proof)],
+    ['HASH_INVALID', () => api.verifyInclusion(tree.root, 5, 3, leaf, [...proof.slice(1), 'zz'])],
+    ['INVALID_ARGUMENT', () => api.verifyInclusion(tree.root, 5, 3, leaf, proof[0])],
+    ['INVALID_ARGUMENT', () => api.verifyInclusion(tree.root, 5, 3, leaf, [1, 2, 3])],
+    ['ROOT_MISMATCH', () => api.verifyInclusion(ZERO, 5, 3, leaf, proof)],
+    ['SIZES_OUT_OF_ORDER', () => api.verifyConsistency(2, ZERO, 1, ZERO, [])],
+    ['INVALID_ARGUMENT', () => api.verifyConsistency(0, ZERO, 1, ZERO)],
+    ['CHECKPOINT_MALFORMED', () => api.verifyCheckpoint('garbage', [])],
+    ['INVALID_ARGUMENT', () => api.verifyCheckpoint('garbage', 'key')],
+    ['INVALID_ARGUMENT', () => api.verifyCheckpoint(null, [])],
+  ];
+  for (const [want, fn] of cases) assert.equal(code(fn), want, fn.toString());
+});
+
+test('never traps: junk in every argument gives a result or a VericordError', () => {
+  const junk = [undefined, null, true, 0, -0, 1e308, NaN, 2n ** 70n, '', '0x', 'x'.repeat(10_000), '\ud800', [], [null], {}, { seq: {} }, new Uint8Array(3), Symbol('s'), () => 1];
+  let calls = 0;
+  for (const name of FUNCTIONS.filter((f) => f !== 'isVericordError')) {
+    for (const a of junk) {
+      for (const b of [a, junk[calls % junk.length]]) {
+        try {
+          api[name](a, b, a, b, a);
+        } catch (e) {
+          assert.ok(api.isVericordError(e), `${name}(${String(a)}): ${e}`);
+        }
+        calls++;
+      }
+    }
+  }
+  // The instance is still healthy afterwards.
+  assert.equal(api.verifyInclusion(tree.root, tree.size, index, leaf, proof), true);
+  assert.ok(calls > 300);
+});

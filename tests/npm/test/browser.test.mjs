@@ -1,0 +1,63 @@
+// The browser entry in headless Chromium: a page imports the installed
+// package by its bare name (an import map resolves it through the package's
+// "browser" export) and runs the tree, consistency and checkpoint vectors.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { expectedCount } from '../lib/checks.mjs';
+import { serve } from '../lib/server.mjs';
+
+const FILES = ['trees.json', 'consistency.json', 'checkpoints.json'];
+const vectorsDir = process.env.VERICORD_VECTORS;
+const playwright = process.env.VERICORD_PLAYWRIGHT;
+const chromiumPath = process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium';
+
+test('headless Chromium runs the tree and checkpoint vectors', { timeout: 120_000 }, async (t) => {
+  assert.ok(playwright, 'set VERICORD_PLAYWRIGHT to playwright-core’s index.mjs');
+  const { chromium } = await import(pathToFileURL(playwright).href);
+  const pkgDir = fileURLToPath(new URL('.', import.meta.resolve('vericord')));
+  const here = fileURLToPath(new URL('..', import.meta.url));
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  const importMap = JSON.stringify({ imports: { vericord: `/pkg/${pkg.exports['.'].browser.replace('./', '')}` } });
+  const html = readFileSync(join(here, 'browser/index.html'), 'utf8').replace('__IMPORT_MAP__', importMap);
+  const server = await serve(
+    { '/pkg/': pkgDir, '/vectors/': vectorsDir, '/lib/': join(here, 'lib'), '/': join(here, 'browser') },
+    { '/index.html': html },
+  );
+  const profile = mkdtempSync(join(tmpdir(), 'vericord-chromium-'));
+  t.after(() => {
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    timeout: 30_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  t.after(() => context.close());
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+
+  await page.goto(`${server.url}/index.html`, { timeout: 30_000 });
+  await page.waitForFunction(() => window.vericordResults !== undefined, null, { timeout: 60_000 });
+  const results = await page.evaluate(() => window.vericordResults);
+  assert.deepEqual(errors, []);
+  assert.equal(results.error, undefined, results.error);
+  assert.equal(results.entry, 'browser.js', 'the page loaded the browser entry');
+
+  for (const file of FILES) {
+    const vectors = JSON.parse(readFileSync(join(vectorsDir, file), 'utf8'));
+    const got = results.files[file];
+    assert.deepEqual(got.failures, [], file);
+    assert.equal(got.passed, expectedCount(file, vectors), file);
+    t.diagnostic(`${file}: ${got.passed} vectors passed in Chromium`);
+  }
+});

@@ -1,0 +1,59 @@
+//! Query-string parameters, validated with errors that name the parameter.
+
+use std::collections::HashMap;
+use worker::Request;
+
+use crate::api::ApiError;
+
+pub struct Query(HashMap<String, String>);
+
+impl Query {
+    pub fn of(req: &Request) -> Result<Query, ApiError> {
+        let url = req
+            .url()
+            .map_err(|e| ApiError::invalid("VALIDATION_ERROR", None, format!("bad URL: {e}")))?;
+        Ok(Query(
+            url.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ))
+    }
+
+    /// A non-empty value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// An integer in `min..=max`, `default` when absent.
+    pub fn int(&self, name: &str, default: u64, min: u64, max: u64) -> Result<u64, ApiError> {
+        let Some(text) = self.get(name) else {
+            return Ok(default);
+        };
+        match text.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::invalid(
+                "VALIDATION_ERROR",
+                Some(name.into()),
+                format!("must be an integer from {min} to {max}"),
+            )),
+        }
+    }
+
+    /// `YYYY-MM`, a real month.
+    pub fn period(&self, name: &str) -> Result<Option<String>, ApiError> {
+        let Some(p) = self.get(name) else {
+            return Ok(None);
+        };
+        if crate::clock::month_range(p).is_none() {
+            return Err(ApiError::invalid(
+                "VALIDATION_ERROR",
+                Some(name.into()),
+                "must be a month as YYYY-MM",
+            ));
+        }
+        Ok(Some(p.to_string()))
+    }
+}

@@ -1,0 +1,28 @@
+//! `GET /health`: liveness plus the schema version read from D1, so a
+//! missing migration shows up here rather than on the first write.
+
+use serde::Serialize;
+use worker::{Request, Response, RouteContext};
+
+use crate::api::{ok, ApiError};
+use crate::store::Store;
+use crate::AppState;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Health {
+    version: &'static str,
+    schema_version: u32,
+}
+
+pub async fn get(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
+    let store = Store::from_env(&ctx.env)?;
+    let schema_version = store.schema_version().await?;
+    ok(
+        &Health {
+            version: ctx.data.version,
+            schema_version,
+        },
+        200,
+    )
+}

@@ -1,0 +1,171 @@
+//! The only module that touches D1. Bound parameters only (no SQL is built by
+//! formatting); rows are serde structs; one request's writes are one atomic
+//! `batch()`. Integers that may pass 2^31 are bound as decimal text.
+
+mod customers;
+mod idempotency;
+mod records;
+mod tenants;
+mod webhooks;
+
+pub use customers::*;
+pub use idempotency::*;
+pub use records::*;
+pub use tenants::*;
+pub use webhooks::*;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+
+use crate::api::ApiError;
+
+pub struct Store {
+    db: D1Database,
+}
+
+/// A bound parameter.
+#[derive(Clone)]
+pub enum Arg<'a> {
+    Text(&'a str),
+    /// An integer of any size, bound as decimal text.
+    Big(u64),
+    Int(i32),
+    Null,
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(s: &'a str) -> Arg<'a> {
+        Arg::Text(s)
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(s: &'a String) -> Arg<'a> {
+        Arg::Text(s)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(s: Option<&'a str>) -> Arg<'a> {
+        s.map_or(Arg::Null, Arg::Text)
+    }
+}
+
+fn js(arg: &Arg<'_>) -> JsValue {
+    match arg {
+        Arg::Text(s) => JsValue::from_str(s),
+        Arg::Big(n) => JsValue::from_str(&n.to_string()),
+        Arg::Int(n) => JsValue::from(*n),
+        Arg::Null => JsValue::NULL,
+    }
+}
+
+/// How a failed write failed, for mapping to a client error.
+pub enum WriteError {
+    /// A CHECK constraint (the monthly allowance).
+    Check,
+    /// A UNIQUE / PRIMARY KEY constraint.
+    Unique(String),
+    Other(ApiError),
+}
+
+fn classify(context: &str, e: worker::Error) -> WriteError {
+    let text = e.to_string();
+    if text.contains("CHECK constraint failed") {
+        WriteError::Check
+    } else if text.contains("UNIQUE constraint failed") {
+        WriteError::Unique(text)
+    } else {
+        WriteError::Other(ApiError::internal(context, text))
+    }
+}
+
+/// `meta` of a result: rows changed by one statement.
+fn changes(result: &D1Result) -> usize {
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+}
+
+#[derive(Deserialize)]
+struct MetaRow {
+    value: String,
+}
+
+impl Store {
+    pub fn from_env(env: &Env) -> Result<Store, ApiError> {
+        let db = env
+            .d1("DB")
+            .map_err(|e| ApiError::internal("D1 binding DB", e))?;
+        Ok(Store { db })
+    }
+
+    fn stmt(&self, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedStatement, ApiError> {
+        let values: Vec<JsValue> = args.iter().map(js).collect();
+        self.db
+            .prepare(sql)
+            .bind(&values)
+            .map_err(|e| ApiError::internal("bind", e))
+    }
+
+    async fn all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Vec<T>, ApiError> {
+        let result = self
+            .stmt(sql, args)?
+            .all()
+            .await
+            .map_err(|e| ApiError::internal("query", e))?;
+        result
+            .results::<T>()
+            .map_err(|e| ApiError::internal("decode rows", e))
+    }
+
+    async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Option<T>, ApiError> {
+        Ok(self.all(sql, args).await?.into_iter().next())
+    }
+
+    async fn run(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize, ApiError> {
+        let result = self
+            .stmt(sql, args)?
+            .run()
+            .await
+            .map_err(|e| ApiError::internal("write", e))?;
+        Ok(changes(&result))
+    }
+
+    async fn batch(
+        &self,
+        context: &str,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, WriteError> {
+        self.db
+            .batch(statements)
+            .await
+            .map_err(|e| classify(context, e))
+    }
+
+    /// The schema version the applied migrations recorded in `meta`.
+    pub async fn schema_version(&self) -> Result<u32, ApiError> {
+        let row: Option<MetaRow> = self
+            .first(
+                "SELECT value FROM meta WHERE key = ?1",
+                &["schema_version".into()],
+            )
+            .await?;
+        row.and_then(|r| r.value.parse().ok()).ok_or_else(|| {
+            ApiError::internal("schema_version", "missing or malformed; apply migrations")
+        })
+    }
+}
