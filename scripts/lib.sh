@@ -11,6 +11,7 @@ export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 # worker-build would download these from GitHub; point it at pinned local ones.
 export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt" ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
+export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
 
 WORKER_BUILD_VERSION=0.8.7
 PYTHON_SDK_VERSION=0.7.0
@@ -46,7 +47,6 @@ ensure_tools() {
   ensure_rust
   ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$(wasm_bindgen_version)"
   ensure_cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION"
-  export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
 }
 
 ensure_node_modules() {
@@ -86,7 +86,8 @@ build_worker() {
   want=$(cd "$ROOT" && cat Cargo.lock Cargo.toml $(git ls-files -co --exclude-standard crates/core worker/src worker/Cargo.toml) | sha256sum | cut -d' ' -f1)
   if [ -f "$ROOT/worker/build/index.js" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   say "building the Worker"
-  (cd "$ROOT/worker" && worker-build --release)
+  rm -f "$stamp"
+  (cd "$ROOT/worker" && worker-build --release) || die "worker build failed"
   echo "$want" >"$stamp"
 }
 

@@ -29,9 +29,13 @@ export function applyMigrations(persistDir) {
 
 /**
  * Starts a Worker. `persistDir` reuses a D1 (for restart tests); `vars` become `--var K:V`.
+ * `ADMIN_TOKEN` defaults to the exported test token.
  * Returns { baseUrl, persistDir, stop(signal), log() }.
  */
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+
 export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000 } = {}) {
+  vars = { ADMIN_TOKEN, ...vars };
   const fresh = !persistDir;
   persistDir ??= mkdtempSync(join(tmpdir(), 'vericord-d1-'));
   if (fresh) applyMigrations(persistDir);

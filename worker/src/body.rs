@@ -11,19 +11,11 @@ use crate::api::ApiError;
 /// Largest request body accepted (a full 100-delta batch with metadata fits easily).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
-/// Reads the body as UTF-8 text within [`MAX_BODY_BYTES`]; JSON content type if one is given.
+/// Reads the body as UTF-8 text within [`MAX_BODY_BYTES`]. It is parsed as JSON
+/// whatever the Content-Type says (curl's `-d` labels JSON as a form).
 pub async fn read(req: &mut worker::Request) -> Result<String, ApiError> {
-    let headers = req.headers();
-    if let Some(ct) = headers.get("Content-Type").ok().flatten() {
-        if !ct.to_ascii_lowercase().contains("json") {
-            return Err(ApiError::new(
-                415,
-                "UNSUPPORTED_MEDIA_TYPE",
-                "send the body as application/json",
-            ));
-        }
-    }
-    let declared = headers
+    let declared = req
+        .headers()
         .get("Content-Length")
         .ok()
         .flatten()
