@@ -15,7 +15,11 @@ mod ids;
 mod ingest;
 mod query;
 mod routes;
+mod sequencer;
 mod store;
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use worker::{
     event, Context, Env, Request, Response, Result, Router, ScheduleContext, ScheduledEvent,
@@ -25,13 +29,28 @@ use worker::{
 pub struct AppState {
     /// The crate version, reported by `/health`.
     pub version: &'static str,
+    /// Logs to sequence once the response is sent (`waitUntil`).
+    pub kick: Rc<RefCell<Vec<String>>>,
+}
+
+impl AppState {
+    /// Asks for `log_id` to be sequenced after the response.
+    pub fn kick(&self, log_id: &str) {
+        let mut logs = self.kick.borrow_mut();
+        if !logs.iter().any(|l| l == log_id) {
+            logs.push(log_id.to_string());
+        }
+    }
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let kick = Rc::new(RefCell::new(Vec::new()));
     let state = AppState {
         version: env!("CARGO_PKG_VERSION"),
+        kick: kick.clone(),
     };
+    let background_env = env.clone();
     use api::handle;
     use routes::{admin, customers, delta, health, usage, writes};
     let response = Router::with_data(state)
@@ -91,7 +110,23 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         })
         .run(req, env)
         .await;
+    let logs = kick.take();
+    if !logs.is_empty() {
+        ctx.wait_until(background(background_env, logs));
+    }
     api::finish(response)
+}
+
+/// After a response: sequence the logs it touched.
+async fn background(env: Env, logs: Vec<String>) {
+    let Ok(store) = store::Store::from_env(&env) else {
+        return;
+    };
+    for log_id in logs {
+        if let Err(e) = sequencer::drain(&store, &log_id).await {
+            worker::console_error!("sequence {log_id}: {}", e.message);
+        }
+    }
 }
 
 /// Cron: housekeeping that must not depend on traffic.
@@ -102,6 +137,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(store) => {
             if let Err(e) = store.prune_rate_windows(now_ms / 60_000 - 1).await {
                 worker::console_error!("prune rate windows: {}", e.message);
+            }
+            match sequencer::sweep(&store, 50).await {
+                Ok(r) if r.appended + r.failed > 0 => worker::console_log!("sweep: {r:?}"),
+                Ok(_) => {}
+                Err(e) => worker::console_error!("sweep: {}", e.message),
             }
         }
         Err(e) => worker::console_error!("scheduled: {}", e.message),

@@ -9,6 +9,7 @@ pub mod amount;
 pub mod checkpoint;
 pub mod hash;
 pub mod jcs;
+pub mod log;
 pub mod merkle;
 pub mod record;
 pub mod reference;

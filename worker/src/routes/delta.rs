@@ -180,6 +180,7 @@ pub async fn emit(mut req: Request, ctx: RouteContext<AppState>) -> Result<Respo
     };
     let text = ok_text(&data)?;
     accept_submission(&store, &caller, &sub, "delta", key.as_deref(), 201, &text).await?;
+    sub.built.logs.iter().for_each(|l| ctx.data.kick(&l.id));
     json_response(201, text)
 }
 
@@ -341,6 +342,7 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
     };
     let text = ok_text(&data)?;
     accept_submission(&store, &caller, &sub, "batch", key.as_deref(), 201, &text).await?;
+    sub.built.logs.iter().for_each(|l| ctx.data.kick(&l.id));
     json_response(201, text)
 }
 
@@ -352,6 +354,9 @@ pub async fn status(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     if id.starts_with("rec_") {
         if let Some(row) = store.record(&caller.tenant_id, caller.env(), id).await? {
             if row.kind == "delta" {
+                if status_of(&row, now_ms) == "QUEUED" {
+                    ctx.data.kick(&row.log_id); // stranded by a crash: sequence it now
+                }
                 return ok(&record_view(&row, now_ms), 200);
             }
         }
@@ -363,6 +368,9 @@ pub async fn status(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
             let rows = store.submission_records(&sub.id).await?;
             let deltas: Vec<_> = rows.iter().map(|r| record_view(r, now_ms)).collect();
             let statuses: Vec<&str> = rows.iter().map(|r| status_of(r, now_ms)).collect();
+            rows.iter()
+                .filter(|r| status_of(r, now_ms) == "QUEUED")
+                .for_each(|r| ctx.data.kick(&r.log_id));
             let data = serde_json::json!({
                 "anchorId": sub.id,
                 "status": submission_status(&statuses),

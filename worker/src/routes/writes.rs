@@ -132,5 +132,6 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
     })
     .map_err(|e| ApiError::internal("serialize", e))?;
     accept_submission(&store, &caller, &sub, "write", key.as_deref(), 202, &text).await?;
+    sub.built.logs.iter().for_each(|l| ctx.data.kick(&l.id));
     json_response(202, text)
 }

@@ -4,12 +4,14 @@
 
 mod customers;
 mod idempotency;
+mod logs;
 mod records;
 mod tenants;
 mod webhooks;
 
 pub use customers::*;
 pub use idempotency::*;
+pub use logs::*;
 pub use records::*;
 pub use tenants::*;
 pub use webhooks::*;
@@ -32,6 +34,7 @@ pub enum Arg<'a> {
     /// An integer of any size, bound as decimal text.
     Big(u64),
     Int(i32),
+    Blob(&'a [u8]),
     Null,
 }
 
@@ -58,6 +61,7 @@ fn js(arg: &Arg<'_>) -> JsValue {
         Arg::Text(s) => JsValue::from_str(s),
         Arg::Big(n) => JsValue::from_str(&n.to_string()),
         Arg::Int(n) => JsValue::from(*n),
+        Arg::Blob(b) => worker::js_sys::Uint8Array::from(*b).into(),
         Arg::Null => JsValue::NULL,
     }
 }
