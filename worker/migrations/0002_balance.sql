@@ -140,7 +140,7 @@ CREATE INDEX records_log_seq ON records (log_id, seq) WHERE seq IS NOT NULL;
 CREATE INDEX records_submission ON records (submission_id, idx);
 CREATE INDEX records_reference ON records (tenant_id, environment, reference_id) WHERE reference_id IS NOT NULL;
 CREATE UNIQUE INDEX records_write_key ON records (tenant_id, environment, write_key) WHERE write_key IS NOT NULL;
-CREATE INDEX records_log ON records (log_id, seqno);
+CREATE INDEX records_log ON records (log_id, received_at, seqno);
 CREATE INDEX records_failed ON records (tenant_id, environment) WHERE failed_reason IS NOT NULL;
 
 UPDATE meta SET value = '2' WHERE key = 'schema_version';

@@ -22,7 +22,7 @@ macro_rules! select_customer {
     () => {
         "SELECT l.id, l.subject_id, l.vendor_account_id, l.partition, l.size, l.balance, l.created_at, \
          (SELECT COUNT(*) FROM records r WHERE r.log_id = l.id) AS total_records, \
-         (SELECT r.received_at FROM records r WHERE r.log_id = l.id ORDER BY r.seqno DESC LIMIT 1) AS last_activity_at \
+         (SELECT MAX(r.received_at) FROM records r WHERE r.log_id = l.id) AS last_activity_at \
          FROM logs l "
     };
 }
@@ -113,7 +113,7 @@ impl Store {
                 concat!(
                     select_record!(),
                     "WHERE r.log_id = ?1 AND (?2 IS NULL OR r.received_at >= ?2) AND (?3 IS NULL OR r.received_at < ?3) \
-                     ORDER BY r.seqno DESC LIMIT ?4 OFFSET ?5"
+                     ORDER BY r.received_at DESC, r.seqno DESC LIMIT ?4 OFFSET ?5"
                 ),
                 &[log_id.into(), from.clone(), to.clone(), Arg::Big(limit.into()), Arg::Big(offset)],
             )
