@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { TEST_KEY } from './keys.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
@@ -35,7 +36,7 @@ export function applyMigrations(persistDir) {
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 
 export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000 } = {}) {
-  vars = { ADMIN_TOKEN, ...vars };
+  vars = { ADMIN_TOKEN, CHECKPOINT_SIGNING_KEY: TEST_KEY.privateKey, ...vars };
   const fresh = !persistDir;
   persistDir ??= mkdtempSync(join(tmpdir(), 'vericord-d1-'));
   if (fresh) applyMigrations(persistDir);

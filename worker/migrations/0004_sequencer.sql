@@ -18,12 +18,15 @@ CREATE TABLE checkpoints (
   note               TEXT NOT NULL,               -- the signed note
   key_id             TEXT NOT NULL,
   previous_id        TEXT,                        -- the log's checkpoint before this one
+  previous_size      INTEGER NOT NULL,            -- its size (0 when none)
+  previous_root      TEXT NOT NULL,               -- its root (the zero hash when none)
   consistency_proof  TEXT NOT NULL,               -- JSON array of hashes from previous_id's size
   created_at         TEXT NOT NULL,
   UNIQUE (log_id, scope)
 ) STRICT;
 CREATE INDEX checkpoints_log ON checkpoints (log_id, size);
 CREATE INDEX checkpoints_tenant ON checkpoints (tenant_id, environment, created_at);
+CREATE INDEX checkpoints_root ON checkpoints (root);
 
 -- Outbox: an event is written in the same batch as the state change it reports.
 CREATE TABLE events (

@@ -9,21 +9,23 @@
 mod api;
 mod auth;
 mod body;
+mod checkpointing;
 mod clock;
 mod idempotency;
 mod ids;
 mod ingest;
+mod proofs;
 mod query;
 mod routes;
+mod scope;
 mod sequencer;
+mod signing;
 mod store;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use worker::{
-    event, Context, Env, Request, Response, Result, Router, ScheduleContext, ScheduledEvent,
-};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 /// What every handler can see besides the request and env.
 pub struct AppState {
@@ -51,65 +53,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         kick: kick.clone(),
     };
     let background_env = env.clone();
-    use api::handle;
-    use routes::{admin, customers, delta, health, usage, writes};
-    let response = Router::with_data(state)
-        .get_async("/health", |req, ctx| handle(req, ctx, health::get))
-        // Balance API (X-Api-Key)
-        .post_async("/api/v1/balance/delta", |req, ctx| {
-            handle(req, ctx, delta::emit)
-        })
-        .post_async("/api/v1/balance/delta/batch", |req, ctx| {
-            handle(req, ctx, delta::batch)
-        })
-        .get_async("/api/v1/balance/delta/:id", |req, ctx| {
-            handle(req, ctx, delta::status)
-        })
-        .get_async("/api/v1/balance/customers", |req, ctx| {
-            handle(req, ctx, customers::list)
-        })
-        .get_async("/api/v1/balance/customers/summary", |req, ctx| {
-            handle(req, ctx, customers::summary)
-        })
-        .get_async("/api/v1/balance/customers/:customerId", |req, ctx| {
-            handle(req, ctx, customers::detail)
-        })
-        .get_async("/api/v1/balance/usage", |req, ctx| {
-            handle(req, ctx, usage::usage)
-        })
-        .get_async("/api/v1/balance/limits", |req, ctx| {
-            handle(req, ctx, usage::limits)
-        })
-        .post_async("/api/v1/writes", |req, ctx| {
-            handle(req, ctx, writes::create)
-        })
-        // Admin (bearer ADMIN_TOKEN)
-        .post_async("/admin/tenants", |req, ctx| {
-            handle(req, ctx, admin::create_tenant)
-        })
-        .get_async("/admin/tenants/:id", |req, ctx| {
-            handle(req, ctx, admin::get_tenant)
-        })
-        .patch_async("/admin/tenants/:id", |req, ctx| {
-            handle(req, ctx, admin::update_tenant)
-        })
-        .post_async("/admin/tenants/:id/keys", |req, ctx| {
-            handle(req, ctx, admin::create_key)
-        })
-        .patch_async("/admin/keys/:publicId", |req, ctx| {
-            handle(req, ctx, admin::update_key)
-        })
-        .post_async("/admin/tenants/:id/vendor-accounts", |req, ctx| {
-            handle(req, ctx, admin::create_vendor_account)
-        })
-        .post_async("/admin/tenants/:id/webhooks", |req, ctx| {
-            handle(req, ctx, admin::create_webhook)
-        })
-        .post_async("/admin/webhooks/:webhookId/rotate-secret", |req, ctx| {
-            handle(req, ctx, admin::rotate_webhook_secret)
-        })
-        .run(req, env)
-        .await;
+    let response = routes::router(state).run(req, env).await;
     let logs = kick.take();
     if !logs.is_empty() {
         ctx.wait_until(background(background_env, logs));

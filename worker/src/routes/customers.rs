@@ -155,7 +155,17 @@ pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     if let (Some(p), Some(range)) = (&period, &range) {
         data["period"] = month_view(&store, &c.id, p, range).await?;
     }
-    data["latestCheckpoint"] = Value::Null;
+    data["latestCheckpoint"] = match store.latest_checkpoint(&c.id).await? {
+        Some(cp) => json!({
+            "checkpointId": cp.id,
+            "period": cp.scope.rsplit_once('#').map_or(cp.scope.as_str(), |(l, _)| l),
+            "proofRoot": cp.root,
+            "treeSize": cp.size,
+            "closingBalance": Amount::parse(&cp.closing).ok().map(number),
+            "createdAt": cp.created_at,
+        }),
+        None => Value::Null,
+    };
     data["recentActivity"] = json!({"items": items, "pagination": pagination(page, limit, total)});
     ok(&data, 200)
 }

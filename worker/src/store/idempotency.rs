@@ -89,6 +89,20 @@ impl Store {
         )
     }
 
+    /// Records a response on its own (for requests whose writes are not one batch).
+    pub async fn idem_finish(
+        &self,
+        s: &IdemScope<'_>,
+        status: u16,
+        body: &str,
+    ) -> Result<(), ApiError> {
+        self.idem_complete(s, status, body)?
+            .run()
+            .await
+            .map(drop)
+            .map_err(|e| ApiError::internal("idempotency", e))
+    }
+
     /// Drops a pending claim after a failure, so a retry can run again.
     pub async fn idem_release(&self, s: &IdemScope<'_>) -> Result<(), ApiError> {
         self.run(

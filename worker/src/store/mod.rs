@@ -2,19 +2,24 @@
 //! formatting); rows are serde structs; one request's writes are one atomic
 //! `batch()`. Integers that may pass 2^31 are bound as decimal text.
 
+mod checkpoints;
 mod customers;
 mod idempotency;
 mod logs;
 mod records;
 mod tenants;
+mod tree;
 mod webhooks;
 
+pub use checkpoints::*;
 pub use customers::*;
 pub use idempotency::*;
 pub use logs::*;
 pub use records::*;
 pub use tenants::*;
 pub use webhooks::*;
+
+use std::cell::Cell;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -25,6 +30,8 @@ use crate::api::ApiError;
 
 pub struct Store {
     db: D1Database,
+    /// Rows read and written so far, as D1 reports them.
+    rows: Cell<(u64, u64)>,
 }
 
 /// A bound parameter.
@@ -106,7 +113,25 @@ impl Store {
         let db = env
             .d1("DB")
             .map_err(|e| ApiError::internal("D1 binding DB", e))?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            rows: Cell::new((0, 0)),
+        })
+    }
+
+    /// Rows read and written by this store's queries so far (D1's `meta`).
+    pub fn rows(&self) -> (u64, u64) {
+        self.rows.get()
+    }
+
+    fn count(&self, result: &D1Result) {
+        if let Ok(Some(meta)) = result.meta() {
+            let (r, w) = self.rows.get();
+            self.rows.set((
+                r + meta.rows_read.unwrap_or(0) as u64,
+                w + meta.rows_written.unwrap_or(0) as u64,
+            ));
+        }
     }
 
     fn stmt(&self, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedStatement, ApiError> {
@@ -127,6 +152,7 @@ impl Store {
             .all()
             .await
             .map_err(|e| ApiError::internal("query", e))?;
+        self.count(&result);
         result
             .results::<T>()
             .map_err(|e| ApiError::internal("decode rows", e))
@@ -146,6 +172,7 @@ impl Store {
             .run()
             .await
             .map_err(|e| ApiError::internal("write", e))?;
+        self.count(&result);
         Ok(changes(&result))
     }
 
@@ -154,10 +181,13 @@ impl Store {
         context: &str,
         statements: Vec<D1PreparedStatement>,
     ) -> Result<Vec<D1Result>, WriteError> {
-        self.db
+        let results = self
+            .db
             .batch(statements)
             .await
-            .map_err(|e| classify(context, e))
+            .map_err(|e| classify(context, e))?;
+        results.iter().for_each(|r| self.count(r));
+        Ok(results)
     }
 
     /// The schema version the applied migrations recorded in `meta`.

@@ -193,6 +193,31 @@ impl Store {
         .await
     }
 
+    pub async fn submission_by_root(
+        &self,
+        tenant_id: &str,
+        environment: &str,
+        root: &str,
+    ) -> Result<Option<SubmissionRow>, ApiError> {
+        self.first(
+            "SELECT id, kind, items_root, item_count, received_at FROM submissions WHERE items_root = ?1 AND tenant_id = ?2 AND environment = ?3",
+            &[root.into(), tenant_id.into(), environment.into()],
+        )
+        .await
+    }
+
+    /// Any tenant's submission by root (the public verify route: the root is the capability).
+    pub async fn submission_by_root_any(
+        &self,
+        root: &str,
+    ) -> Result<Option<SubmissionRow>, ApiError> {
+        self.first(
+            "SELECT id, kind, items_root, item_count, received_at FROM submissions WHERE items_root = ?1 ORDER BY received_at LIMIT 1",
+            &[root.into()],
+        )
+        .await
+    }
+
     pub async fn submission_records(
         &self,
         submission_id: &str,

@@ -1,0 +1,266 @@
+//! `POST /api/v1/balance/checkpoint` and `GET /api/v1/balance/checkpoints`.
+
+use serde_json::{json, Value};
+use worker::{Request, Response, RouteContext};
+
+use crate::api::{json_response, ok, ok_text, ApiError};
+use crate::auth::{authenticate, Caller};
+use crate::body::{read, Fields};
+use crate::checkpointing::{self, checkpoint_json};
+use crate::idempotency::{self, Outcome};
+use crate::ingest::{self, MAX_ID_CHARS};
+use crate::query::Query;
+use crate::scope::{self, Resolved, Scope, ScopeInput};
+use crate::signing::{self, Keys};
+use crate::store::{CheckpointFilter, LogRow, Store};
+use crate::{clock, sequencer, AppState};
+
+/// Most logs one "all customers" checkpoint call closes.
+const MAX_LOGS_PER_CALL: u32 = 100;
+
+/// The request's origin, for verify links.
+pub fn base_url(req: &Request) -> Option<String> {
+    req.url().ok().map(|u| u.origin().ascii_serialization())
+}
+
+/// The customer log a customer id (and vendor account, for middleware tenants) names.
+pub async fn customer_log(
+    store: &Store,
+    caller: &Caller,
+    customer_id: &str,
+    vendor: Option<&str>,
+) -> Result<LogRow, ApiError> {
+    let log = ingest::customer_log(&caller.tenant_id, caller.environment, customer_id, vendor);
+    store
+        .log_head(&caller.tenant_id, caller.env(), &log.id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "CUSTOMER_NOT_FOUND",
+                format!("no customer {customer_id:?} in this environment"),
+            )
+        })
+}
+
+/// The vendor account a middleware tenant must name (and a direct tenant must not).
+pub async fn vendor_for(
+    store: &Store,
+    caller: &Caller,
+    vendor: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match (vendor, caller.middleware) {
+        (None, true) => Err(ApiError::invalid(
+            "VENDOR_ACCOUNT_REQUIRED",
+            Some("vendorAccountId".into()),
+            "is required for middleware tenants",
+        )),
+        (Some(_), false) => Err(ApiError::invalid(
+            "VENDOR_ACCOUNT_FORBIDDEN",
+            Some("vendorAccountId".into()),
+            "is only accepted from middleware tenants",
+        )),
+        (Some(v), true) => match store.vendor_account(&caller.tenant_id, &v).await? {
+            Some(_) => Ok(Some(v)),
+            None => Err(ApiError::invalid(
+                "VENDOR_ACCOUNT_NOT_FOUND",
+                Some("vendorAccountId".into()),
+                "no such vendor account for this tenant",
+            )),
+        },
+        (None, false) => Ok(None),
+    }
+}
+
+fn time_scope(input: &ScopeInput, now_ms: u64) -> Result<Scope, ApiError> {
+    match scope::resolve(input, now_ms)? {
+        Resolved::Time(s) => Ok(s),
+        Resolved::AfterCheckpoint(_) => Err(ApiError::invalid(
+            "VALIDATION_ERROR",
+            Some("startingCheckpoint".into()),
+            "is not accepted here",
+        )),
+    }
+}
+
+async fn close(
+    store: &Store,
+    keys: &Keys,
+    log: &LogRow,
+    scope: &Scope,
+    base: Option<&str>,
+) -> Result<Value, ApiError> {
+    sequencer::drain(store, &log.id).await?;
+    let (row, created) = checkpointing::create(store, keys, log, scope).await?;
+    let mut view = checkpoint_json(&row, log, keys, base);
+    view["created"] = created.into();
+    view["idempotent"] = (!created).into();
+    Ok(view)
+}
+
+pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
+    let now_ms = clock::now_ms();
+    let store = Store::from_env(&ctx.env)?;
+    let caller = authenticate(&req, &store, now_ms).await?;
+    let key = idempotency::key(&req)?;
+    let body = read(&mut req).await?;
+    let mut f = Fields::parse(if body.trim().is_empty() { "{}" } else { &body }, "")?;
+    let customer_id = f.string("customerId", MAX_ID_CHARS)?;
+    if let Some(c) = &customer_id {
+        ingest::check_id(c, "customerId")?;
+    }
+    let input = ScopeInput {
+        period: f.string("period", 64)?,
+        time_preset: f.string("timePreset", 32)?,
+        start_date: f.string("startDate", 64)?,
+        end_date: f.string("endDate", 64)?,
+        starting_checkpoint: None,
+    };
+    if let Some(mode) = f.string("mode", 32)? {
+        if mode != "all" {
+            return Err(ApiError::invalid(
+                "UNSUPPORTED_MODE",
+                Some("mode".into()),
+                "only mode \"all\" (every record in scope) is supported",
+            ));
+        }
+    }
+    if f.raw("fingerprints").is_some() {
+        return Err(ApiError::invalid(
+            "UNSUPPORTED_MODE",
+            Some("fingerprints".into()),
+            "fingerprint selection is not supported; checkpoints cover every record in scope",
+        ));
+    }
+    let vendor = f.string("vendorAccountId", MAX_ID_CHARS)?;
+    f.finish()?;
+    let vendor = vendor_for(&store, &caller, vendor).await?;
+    let scope = time_scope(&input, now_ms)?;
+    let keys = signing::keys(&ctx.env)?;
+    let now = clock::rfc3339(now_ms);
+    let key =
+        match idempotency::claim(&store, &caller, key, "checkpoint", &body, now_ms, &now).await? {
+            Outcome::Respond(resp) => return Ok(resp),
+            Outcome::Proceed(key) => key,
+        };
+    let base = base_url(&req);
+    let result = async {
+        let data = if let Some(customer_id) = &customer_id {
+            let log = customer_log(&store, &caller, customer_id, vendor.as_deref()).await?;
+            close(&store, &keys, &log, &scope, base.as_deref()).await?
+        } else {
+            let (rows, total) = store
+                .customers(&caller.tenant_id, caller.env(), None, MAX_LOGS_PER_CALL, 0)
+                .await?;
+            let mut checkpoints = Vec::new();
+            for c in rows
+                .iter()
+                .filter(|c| vendor.is_none() || c.vendor_account_id == vendor)
+            {
+                let Some(log) = store
+                    .log_head(&caller.tenant_id, caller.env(), &c.id)
+                    .await?
+                else {
+                    continue;
+                };
+                let b = checkpointing::bounds(&store, &log.id, &scope).await?;
+                if b.count() > 0 || store.pending_before(&log.id, &scope.end()).await? > 0 {
+                    checkpoints.push(close(&store, &keys, &log, &scope, base.as_deref()).await?);
+                }
+            }
+            json!({
+                "status": "VERIFIED",
+                "checkpointId": checkpoints.first().and_then(|c| c.get("checkpointId")).cloned(),
+                "period": scope.label,
+                "checkpoints": checkpoints,
+                "truncated": total > u64::from(MAX_LOGS_PER_CALL),
+            })
+        };
+        ok_text(&data)
+    }
+    .await;
+    match result {
+        Ok(text) => {
+            if let Some(k) = &key {
+                store
+                    .idem_finish(&idempotency::scope(&caller, k), 201, &text)
+                    .await?;
+            }
+            json_response(201, text)
+        }
+        Err(e) => {
+            if let Some(k) = &key {
+                store.idem_release(&idempotency::scope(&caller, k)).await?;
+            }
+            Err(e)
+        }
+    }
+}
+
+pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
+    let now_ms = clock::now_ms();
+    let store = Store::from_env(&ctx.env)?;
+    let caller = authenticate(&req, &store, now_ms).await?;
+    let q = Query::of(&req)?;
+    let limit = q.int("limit", 25, 1, 100)?;
+    let offset = q.int("offset", 0, 0, u64::from(u32::MAX))?;
+    let log = match q.get("customerId") {
+        Some(c) => Some(customer_log(&store, &caller, c, q.get("vendorAccountId")).await?),
+        None => None,
+    };
+    let input = ScopeInput {
+        period: q.get("period").map(String::from),
+        time_preset: q.get("timePreset").map(String::from),
+        start_date: q.get("startDate").map(String::from),
+        end_date: q.get("endDate").map(String::from),
+        starting_checkpoint: None,
+    };
+    // A period filters by label; a preset or dates filter by creation time.
+    let filter_scope =
+        (input.period.is_some() || input.time_preset.is_some() || input.start_date.is_some())
+            .then(|| time_scope(&input, now_ms))
+            .transpose()?;
+    let (from, to) = match (&input.period, &filter_scope) {
+        (None, Some(s)) => (Some(s.start()), Some(clock::rfc3339(s.end_ms + 1))),
+        _ => (None, None),
+    };
+    let filter = CheckpointFilter {
+        log_id: log.as_ref().map(|l| l.id.as_str()),
+        scope_prefix: input.period.as_deref(),
+        from: from.as_deref(),
+        to: to.as_deref(),
+    };
+    let rows = store
+        .checkpoints(
+            &caller.tenant_id,
+            caller.env(),
+            &filter,
+            limit as u32,
+            offset,
+        )
+        .await?;
+    let keys = signing::keys(&ctx.env).ok();
+    let base = base_url(&req);
+    let mut checkpoints = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Some(log) = store
+            .log_head(&caller.tenant_id, caller.env(), &row.log_id)
+            .await?
+        else {
+            continue;
+        };
+        match &keys {
+            Some(k) => checkpoints.push(checkpoint_json(row, &log, k, base.as_deref())),
+            None => {
+                return Err(ApiError::new(
+                    503,
+                    "SIGNING_KEY_MISSING",
+                    "no checkpoint keys configured",
+                ))
+            }
+        }
+    }
+    ok(
+        &json!({"checkpoints": checkpoints, "limit": limit, "offset": offset}),
+        200,
+    )
+}

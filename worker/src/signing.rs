@@ -1,0 +1,68 @@
+//! The deployment's checkpoint keys, from Worker secrets and vars:
+//! `CHECKPOINT_SIGNING_KEY` (Go `note` private key text; its name is the
+//! deployment name) and `CHECKPOINT_RETIRED_KEYS` (verifier keys of rotated-out
+//! keys, space or comma separated), which stay published so old checkpoints verify.
+
+use vericord_core::CheckpointSigner;
+use worker::Env;
+
+use crate::api::ApiError;
+
+pub struct Keys {
+    pub signer: CheckpointSigner,
+    /// The key name: the deployment name, first segment of every origin.
+    pub name: String,
+    pub current: String,
+    pub retired: Vec<String>,
+}
+
+fn text(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+pub fn keys(env: &Env) -> Result<Keys, ApiError> {
+    let skey = text(env, "CHECKPOINT_SIGNING_KEY").ok_or_else(|| {
+        ApiError::new(
+            503,
+            "SIGNING_KEY_MISSING",
+            "this deployment has no CHECKPOINT_SIGNING_KEY; checkpoints cannot be signed",
+        )
+    })?;
+    let signer = CheckpointSigner::from_private_key(skey.trim())
+        .map_err(|e| ApiError::internal("CHECKPOINT_SIGNING_KEY", e))?;
+    let current = signer.verifier_key();
+    let name = current.split('+').next().unwrap_or_default().to_string();
+    let retired = text(env, "CHECKPOINT_RETIRED_KEYS")
+        .map(|t| {
+            t.split([' ', ',', '\n'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != current)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Keys {
+        signer,
+        name,
+        current,
+        retired,
+    })
+}
+
+impl Keys {
+    /// Every verifier key a checkpoint of this deployment may be signed with.
+    pub fn trusted(&self) -> Vec<&str> {
+        std::iter::once(self.current.as_str())
+            .chain(self.retired.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// `<deployment>/<environment>/<log reference>`.
+    pub fn origin(&self, environment: &str, log_id: &str) -> String {
+        format!("{}/{environment}/{log_id}", self.name)
+    }
+}

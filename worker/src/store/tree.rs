@@ -1,0 +1,165 @@
+//! Reads for proofs: a log's head, tiles, entries by sequence number, period boundaries.
+
+use serde::Deserialize;
+use vericord_core::merkle::tiles::TileId;
+
+use super::logs::bytes;
+use super::{select_record, Arg, LogRow, RecordRow, Store};
+use crate::api::ApiError;
+
+#[derive(Deserialize)]
+struct TileRow {
+    level: u8,
+    idx: u64,
+    #[serde(deserialize_with = "bytes")]
+    hashes: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct SeqRow {
+    seq: u64,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: u64,
+}
+
+impl Store {
+    /// A log's head by id, within a tenant and environment.
+    pub async fn log_head(
+        &self,
+        tenant_id: &str,
+        environment: &str,
+        log_id: &str,
+    ) -> Result<Option<LogRow>, ApiError> {
+        self.first(
+            "SELECT id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier, lease_upto \
+             FROM logs WHERE id = ?1 AND tenant_id = ?2 AND environment = ?3",
+            &[log_id.into(), tenant_id.into(), environment.into()],
+        )
+        .await
+    }
+
+    /// Full tiles by id (one query, ids passed as a JSON array of `[level, idx]`).
+    pub async fn tiles(
+        &self,
+        log_id: &str,
+        ids: &[TileId],
+    ) -> Result<Vec<(TileId, Vec<u8>)>, ApiError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<[u64; 2]> = ids.iter().map(|t| [u64::from(t.level), t.index]).collect();
+        let json = serde_json::to_string(&wanted).map_err(|e| ApiError::internal("tile ids", e))?;
+        let rows: Vec<TileRow> = self
+            .all(
+                "SELECT level, idx, hashes FROM tiles WHERE log_id = ?1 AND (level, idx) IN \
+                 (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))",
+                &[log_id.into(), (&json).into()],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    TileId {
+                        level: r.level,
+                        index: r.idx,
+                    },
+                    r.hashes,
+                )
+            })
+            .collect())
+    }
+
+    /// Entries before `time` (RFC 3339): one past the sequence number of the
+    /// last verified record received before it, or 0.
+    pub async fn size_at(&self, log_id: &str, time: &str) -> Result<u64, ApiError> {
+        let row: Option<SeqRow> = self
+            .first(
+                "SELECT seq FROM records WHERE log_id = ?1 AND received_at < ?2 AND seq IS NOT NULL \
+                 ORDER BY received_at DESC, seqno DESC LIMIT 1",
+                &[log_id.into(), time.into()],
+            )
+            .await?;
+        Ok(row.map_or(0, |r| r.seq + 1))
+    }
+
+    /// Records received before `time` that are not sequenced yet.
+    pub async fn pending_before(&self, log_id: &str, time: &str) -> Result<u64, ApiError> {
+        let row: Option<Count> = self
+            .first(
+                // The partial index holds only unsequenced rows: this never scans the log.
+                "SELECT COUNT(*) AS n FROM records INDEXED BY records_log_pending \
+                 WHERE log_id = ?1 AND received_at < ?2 AND seq IS NULL AND failed_reason IS NULL",
+                &[log_id.into(), time.into()],
+            )
+            .await?;
+        Ok(row.map_or(0, |c| c.n))
+    }
+
+    /// The entry with sequence number `seq`.
+    pub async fn entry(&self, log_id: &str, seq: u64) -> Result<Option<RecordRow>, ApiError> {
+        self.first(
+            concat!(select_record!(), "WHERE r.log_id = ?1 AND r.seq = ?2"),
+            &[log_id.into(), Arg::Big(seq)],
+        )
+        .await
+    }
+
+    /// Entries `from..to` in sequence order, paged.
+    pub async fn entries(
+        &self,
+        log_id: &str,
+        from: u64,
+        to: u64,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<RecordRow>, ApiError> {
+        self.all(
+            concat!(select_record!(), "WHERE r.log_id = ?1 AND r.seq >= ?2 AND r.seq < ?3 ORDER BY r.seq LIMIT ?4 OFFSET ?5"),
+            &[log_id.into(), Arg::Big(from), Arg::Big(to), Arg::Big(limit.into()), Arg::Big(offset)],
+        )
+        .await
+    }
+
+    /// Number of entries in `from..to` (sequence numbers are dense, so gaps show as a shortfall).
+    pub async fn entry_count(&self, log_id: &str, from: u64, to: u64) -> Result<u64, ApiError> {
+        let row: Option<Count> = self
+            .first(
+                "SELECT COUNT(*) AS n FROM records WHERE log_id = ?1 AND seq >= ?2 AND seq < ?3",
+                &[log_id.into(), Arg::Big(from), Arg::Big(to)],
+            )
+            .await?;
+        Ok(row.map_or(0, |c| c.n))
+    }
+
+    /// Sequence numbers present in `from..to`, for locating gaps.
+    pub async fn entry_seqs(&self, log_id: &str, from: u64, to: u64) -> Result<Vec<u64>, ApiError> {
+        let rows: Vec<SeqRow> = self
+            .all(
+                "SELECT seq FROM records WHERE log_id = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq",
+                &[log_id.into(), Arg::Big(from), Arg::Big(to)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.seq).collect())
+    }
+
+    /// Pending and failed record counts of a log.
+    pub async fn unsequenced(&self, log_id: &str) -> Result<(u64, u64), ApiError> {
+        let pending: Option<Count> = self
+            .first(
+                "SELECT COUNT(*) AS n FROM records WHERE log_id = ?1 AND seq IS NULL AND failed_reason IS NULL",
+                &[log_id.into()],
+            )
+            .await?;
+        let failed: Option<Count> = self
+            .first(
+                "SELECT COUNT(*) AS n FROM records WHERE log_id = ?1 AND failed_reason IS NOT NULL",
+                &[log_id.into()],
+            )
+            .await?;
+        Ok((pending.map_or(0, |c| c.n), failed.map_or(0, |c| c.n)))
+    }
+}
