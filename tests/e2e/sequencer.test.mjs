@@ -1,0 +1,198 @@
+// The sequencer end to end: concurrent writers, checkpoints and their
+// consistency proofs, proofs checked by the npm package and by OpenZeppelin,
+// and recovery after the server is SIGKILLed mid-load.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SimpleMerkleTree } from '@openzeppelin/merkle-tree';
+import * as V from '../../crates/wasm/pkg/node.js';
+import { startWorker, applyMigrations } from './harness.mjs';
+import { createTenant, api } from './fixtures.mjs';
+
+const CUSTOMERS = ['c0', 'c1', 'c2', 'c3'];
+let worker;
+let tenant;
+let vkeys;
+const acked = new Map(); // recordId → { customer, cents }
+
+/** A non-zero amount in cents, as exact JSON number text. */
+function randomCents() {
+  const c = Math.floor(Math.random() * 10_000) - 5_000;
+  return c === 0 ? 1 : c;
+}
+const text = (cents) => (cents / 100).toFixed(2);
+const cents = (n) => Math.round(n * 100);
+
+async function waitVerified(baseUrl, key, ids, timeoutMs = 90_000) {
+  const left = new Set(ids);
+  const deadline = Date.now() + timeoutMs;
+  while (left.size > 0) {
+    assert.ok(Date.now() < deadline, `${left.size} records not VERIFIED in time`);
+    for (const id of [...left]) {
+      const r = await api(baseUrl, key, 'GET', `/api/v1/balance/delta/${id}`);
+      assert.equal(r.status, 200);
+      assert.notEqual(r.body.data.status, 'FAILED', `${id} failed: ${r.body.data.failedReason}`);
+      if (r.body.data.status === 'VERIFIED') left.delete(id);
+    }
+    if (left.size > 0) await new Promise((ok) => setTimeout(ok, 200));
+  }
+}
+
+/** Every entry of a customer's current-month log, with proofs, in one receipt. */
+async function receipt(baseUrl, key, customer) {
+  const r = await api(baseUrl, key, 'GET', `/api/v1/balance/receipt/${customer}?limit=1000`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.data;
+}
+
+before(async () => {
+  worker = await startWorker();
+  tenant = await createTenant(worker.baseUrl, { name: 'Concurrency', rateLimitPerMinute: 100_000 });
+  const keys = await api(worker.baseUrl, null, 'GET', '/.well-known/vericord/keys');
+  vkeys = keys.body.data.keys.map((k) => k.verifierKey);
+});
+after(async () => { await worker?.stop(); });
+
+test('16 concurrent writers: no gap, no duplicate, exact balances, consistent checkpoints', async () => {
+  const key = tenant.keys.sandbox;
+  const writer = async (w) => {
+    for (let op = 0; op < 8; op++) {
+      if (op % 2 === 0) {
+        const c = CUSTOMERS[(w + op) % CUSTOMERS.length];
+        const v = randomCents();
+        const r = await api(worker.baseUrl, key, 'POST', '/api/v1/balance/delta', `{"customerId":"${c}","delta":${text(v)},"reason":"w${w}"}`);
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        acked.set(r.body.data.recordId, { customer: c, cents: v });
+      } else {
+        const items = Array.from({ length: 5 }, (_, i) => ({ c: CUSTOMERS[(w + i) % CUSTOMERS.length], v: randomCents() }));
+        const body = `{"deltas":[${items.map((x) => `{"customerId":"${x.c}","delta":${text(x.v)},"reason":"b${w}"}`).join(',')}]}`;
+        const r = await api(worker.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', body);
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        r.body.data.results.forEach((res, i) => acked.set(res.recordId, { customer: items[i].c, cents: items[i].v }));
+      }
+      if (op === 4 && w % 4 === 0) {
+        // Checkpoints taken while other writers append.
+        const r = await api(worker.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', { customerId: CUSTOMERS[w % CUSTOMERS.length] });
+        assert.ok([201, 409].includes(r.status), JSON.stringify(r.body));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
+  assert.equal(acked.size, 16 * (4 + 4 * 5));
+  await waitVerified(worker.baseUrl, key, [...acked.keys()]);
+
+  for (const customer of CUSTOMERS) {
+    const mine = [...acked].filter(([, r]) => r.customer === customer);
+    const expected = mine.reduce((s, [, r]) => s + r.cents, 0);
+    const cp = await api(worker.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', { customerId: customer });
+    assert.equal(cp.status, 201, JSON.stringify(cp.body));
+
+    const data = await receipt(worker.baseUrl, key, customer);
+    const seqs = data.deltas.map((d) => d.sequenceNumber);
+    assert.deepEqual(seqs, [...seqs.keys()], 'sequence numbers are 0..n-1 with no gap');
+    assert.deepEqual(new Set(data.deltas.map((d) => d.recordId)), new Set(mine.map(([id]) => id)), 'each acknowledged record exactly once');
+    assert.equal(data.deltas.length, mine.length);
+    assert.equal(cents(data.finalBalance), expected);
+    let running = 0;
+    for (const d of data.deltas) {
+      running += cents(d.delta);
+      assert.equal(cents(d.balanceAfter), running, 'running balance');
+    }
+
+    const derive = await api(worker.baseUrl, key, 'GET', `/api/v1/balance/derive/${customer}`);
+    assert.equal(cents(derive.body.data.computedBalance), expected);
+    assert.equal(derive.body.data.deltasCount, mine.length);
+    const gaps = await api(worker.baseUrl, key, 'GET', `/api/v1/balance/gaps/${customer}`);
+    assert.equal(gaps.body.data.hasGaps, false);
+    assert.equal(gaps.body.data.present, mine.length);
+
+    // Every checkpoint: note signed by the published key, and consistent with the one before it.
+    const list = await api(worker.baseUrl, key, 'GET', `/api/v1/balance/checkpoints?customerId=${customer}&limit=100`);
+    const cps = list.body.data.checkpoints.sort((a, b) => a.treeSize - b.treeSize);
+    assert.ok(cps.length >= 1);
+    const roots = new Map([[0, '0x' + '0'.repeat(64)], ...cps.map((c) => [c.treeSize, c.proofRoot])]);
+    for (const c of cps) {
+      const note = V.verifyCheckpoint(c.note, vkeys);
+      assert.equal(note.root, c.proofRoot);
+      assert.equal(note.size, c.treeSize);
+      assert.equal(note.count, c.recordCount);
+      const { fromSize, fromRoot, toSize, proof } = c.consistencyProof;
+      assert.equal(roots.get(fromSize), fromRoot, 'previous checkpoint is one of this log');
+      assert.equal(V.verifyConsistency(fromSize, fromRoot, toSize, c.proofRoot, proof), true);
+    }
+  }
+});
+
+test('served inclusion proofs verify in the npm package and in OpenZeppelin; tampered ones in neither', async () => {
+  const data = await receipt(worker.baseUrl, tenant.keys.sandbox, 'c0');
+  const { proofRoot: root, checkpoint } = data;
+  const size = checkpoint.treeSize;
+  assert.ok(data.deltas.length > 0);
+  for (const d of [...data.deltas, data.boundaries.closing]) {
+    assert.equal(V.itemHash(d.item), d.itemHash);
+    assert.equal(V.entryHash({ seq: d.sequenceNumber, itemHash: d.itemHash, balanceAfter: String(d.balanceAfter) }), d.entryHash);
+    assert.equal(V.verifyInclusion(root, size, d.sequenceNumber, d.entryHash, d.proof), true);
+    assert.equal(SimpleMerkleTree.verify(root, d.entryHash, d.proof), true);
+
+    const flip = (h) => h.slice(0, -1) + (h.at(-1) === '0' ? '1' : '0');
+    if (d.proof.length > 0) {
+      const bad = [flip(d.proof[0]), ...d.proof.slice(1)];
+      assert.equal(SimpleMerkleTree.verify(root, d.entryHash, bad), false);
+      assert.throws(() => V.verifyInclusion(root, size, d.sequenceNumber, d.entryHash, bad), { code: 'ROOT_MISMATCH' });
+    }
+    assert.equal(SimpleMerkleTree.verify(root, flip(d.entryHash), d.proof), false);
+    assert.throws(() => V.verifyInclusion(root, size, d.sequenceNumber, flip(d.entryHash), d.proof), { code: 'ROOT_MISMATCH' });
+  }
+  // A per-record receipt proves the record under a stored, publicly verifiable checkpoint.
+  const one = await api(worker.baseUrl, tenant.keys.sandbox, 'GET', `/api/v1/balance/receipts/${data.deltas[0].recordId}`);
+  assert.equal(one.status, 200);
+  const r = one.body.data;
+  assert.equal(V.verifyInclusion(r.checkpoint.proofRoot, r.treeSize, r.sequenceNumber, r.entryHash, r.proof), true);
+  const pub = await api(worker.baseUrl, null, 'GET', `/api/v1/verify/${r.checkpoint.proofRoot}`);
+  assert.equal(pub.status, 200);
+  assert.equal(pub.body.data.verified, true);
+});
+
+test('SIGKILL mid-load, restart on the same D1: every acknowledged delta ends VERIFIED', async () => {
+  const persistDir = mkdtempSync(join(tmpdir(), 'vericord-kill-'));
+  applyMigrations(persistDir);
+  let w = await startWorker({ persistDir });
+  const t = await createTenant(w.baseUrl, { name: 'Crash', rateLimitPerMinute: 100_000 });
+  const key = t.keys.sandbox;
+  const ackedHere = new Map();
+  let running = true;
+  const client = async (i) => {
+    let n = 0;
+    while (running) {
+      const v = randomCents();
+      const c = `k${(i + n++) % 3}`;
+      try {
+        const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta', `{"customerId":"${c}","delta":${text(v)},"reason":"load"}`);
+        if (r.status === 201) ackedHere.set(r.body.data.recordId, { customer: c, cents: v });
+      } catch { /* the server died under this request: not acknowledged */ }
+    }
+  };
+  const clients = Array.from({ length: 8 }, (_, i) => client(i));
+  await new Promise((ok) => setTimeout(ok, 2_500));
+  await w.stop('SIGKILL');
+  running = false;
+  await Promise.all(clients);
+  assert.ok(ackedHere.size > 20, `load produced only ${ackedHere.size} acknowledged deltas`);
+
+  w = await startWorker({ persistDir });
+  try {
+    await waitVerified(w.baseUrl, key, [...ackedHere.keys()]);
+    for (const c of ['k0', 'k1', 'k2']) {
+      const data = await receipt(w.baseUrl, key, c);
+      const ids = new Set(data.deltas.map((d) => d.recordId));
+      for (const [id, r] of ackedHere) if (r.customer === c) assert.ok(ids.has(id), `${id} missing from ${c}'s log`);
+      assert.deepEqual(data.deltas.map((d) => d.sequenceNumber), [...data.deltas.keys()]);
+      // The log may also hold records committed just before the kill whose response was lost.
+      assert.equal(cents(data.finalBalance), data.deltas.reduce((s, d) => s + cents(d.delta), 0));
+    }
+  } finally {
+    await w.stop();
+  }
+});
