@@ -41,7 +41,7 @@ export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000 } 
   persistDir ??= mkdtempSync(join(tmpdir(), 'vericord-d1-'));
   if (fresh) applyMigrations(persistDir);
   const port = await freePort();
-  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistDir, '--log-level', 'warn'];
+  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistDir, '--log-level', process.env.VERICORD_WRANGLER_LOG ?? 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child = spawn(WRANGLER, args, { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -55,7 +55,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let background_env = env.clone();
     let response = routes::router(state).run(req, env).await;
     let logs = kick.take();
-    if !logs.is_empty() {
+    // SEQUENCE_AFTER_RESPONSE = "false" leaves sequencing to polls, cron and explicit drains (benchmarks).
+    let deferred = background_env
+        .var("SEQUENCE_AFTER_RESPONSE")
+        .map(|v| v.to_string() == "false")
+        .unwrap_or(false);
+    if !logs.is_empty() && !deferred {
         ctx.wait_until(background(background_env, logs));
     }
     api::finish(response)
@@ -66,10 +71,8 @@ async fn background(env: Env, logs: Vec<String>) {
     let Ok(store) = store::Store::from_env(&env) else {
         return;
     };
-    for log_id in logs {
-        if let Err(e) = sequencer::drain(&store, &log_id).await {
-            worker::console_error!("sequence {log_id}: {}", e.message);
-        }
+    if let Err(e) = sequencer::drain_many(&store, &logs).await {
+        worker::console_error!("sequence {} logs: {}", logs.len(), e.message);
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod accept;
 pub mod admin;
+pub mod bench;
 pub mod checkpoints;
 pub mod customers;
 pub mod delta;
@@ -18,104 +19,52 @@ use worker::Router;
 use crate::api::handle;
 use crate::AppState;
 
-/// `on!(router, method, path, handler)`: a route whose handler returns `Result<Response, ApiError>`.
-macro_rules! on {
-    ($r:expr, $method:ident, $path:literal, $handler:path) => {
-        $r.$method($path, |req, ctx| handle(req, ctx, $handler))
-    };
+/// The route table: `method "path" => handler`, each handler returning
+/// `Result<Response, ApiError>` (rendered by [`handle`]).
+macro_rules! routes {
+    ($state:expr; $($method:ident $path:literal => $handler:path),* $(,)?) => {{
+        let r = Router::with_data($state);
+        $(let r = r.$method($path, |req, ctx| handle(req, ctx, $handler));)*
+        r
+    }};
 }
 
 pub fn router(state: AppState) -> Router<'static, AppState> {
-    let r = Router::with_data(state);
-    let r = on!(r, get_async, "/health", health::get);
-    // Public: the root or the key is the capability.
-    let r = on!(r, get_async, "/.well-known/vericord/keys", verify::keys);
-    let r = on!(r, get_async, "/api/v1/verify/:proofRoot", verify::verify);
-    // Balance API (X-Api-Key).
-    let r = on!(r, post_async, "/api/v1/balance/delta", delta::emit);
-    let r = on!(r, post_async, "/api/v1/balance/delta/batch", delta::batch);
-    let r = on!(r, get_async, "/api/v1/balance/delta/:id", delta::status);
-    let r = on!(r, get_async, "/api/v1/balance/customers", customers::list);
-    let r = on!(
-        r,
-        get_async,
-        "/api/v1/balance/customers/summary",
-        customers::summary
-    );
-    let r = on!(
-        r,
-        get_async,
-        "/api/v1/balance/customers/:customerId",
-        customers::detail
-    );
-    let r = on!(r, get_async, "/api/v1/balance/usage", usage::usage);
-    let r = on!(r, get_async, "/api/v1/balance/limits", usage::limits);
-    let r = on!(
-        r,
-        post_async,
-        "/api/v1/balance/checkpoint",
-        checkpoints::create
-    );
-    let r = on!(
-        r,
-        get_async,
-        "/api/v1/balance/checkpoints",
-        checkpoints::list
-    );
-    let r = on!(
-        r,
-        get_async,
-        "/api/v1/balance/receipt/:customerId",
-        receipts::customer_receipt
-    );
-    let r = on!(
-        r,
-        get_async,
-        "/api/v1/balance/invoice-proof/:customerId",
-        receipts::customer_receipt
-    );
-    let r = on!(
-        r,
-        get_async,
-        "/api/v1/balance/receipts/:id",
-        receipts::receipt
-    );
-    let r = on!(
-        r,
-        get_async,
-        "/api/v1/balance/derive/:customerId",
-        derive::derive
-    );
-    let r = on!(r, post_async, "/api/v1/balance/compare", derive::compare);
-    let r = on!(
-        r,
-        get_async,
-        "/api/v1/balance/gaps/:customerId",
-        derive::gaps
-    );
-    let r = on!(r, post_async, "/api/v1/writes", writes::create);
-    // Admin (bearer ADMIN_TOKEN).
-    let r = on!(r, post_async, "/admin/tenants", admin::create_tenant);
-    let r = on!(r, get_async, "/admin/tenants/:id", admin::get_tenant);
-    let r = on!(r, patch_async, "/admin/tenants/:id", admin::update_tenant);
-    let r = on!(r, post_async, "/admin/tenants/:id/keys", admin::create_key);
-    let r = on!(r, patch_async, "/admin/keys/:publicId", admin::update_key);
-    let r = on!(
-        r,
-        post_async,
-        "/admin/tenants/:id/vendor-accounts",
-        admin::create_vendor_account
-    );
-    let r = on!(
-        r,
-        post_async,
-        "/admin/tenants/:id/webhooks",
-        admin::create_webhook
-    );
-    on!(
-        r,
-        post_async,
-        "/admin/webhooks/:webhookId/rotate-secret",
-        admin::rotate_webhook_secret
+    routes!(state;
+        get_async "/health" => health::get,
+        // Public: the root or the key is the capability.
+        get_async "/.well-known/vericord/keys" => verify::keys,
+        get_async "/api/v1/verify/:proofRoot" => verify::verify,
+        // Balance API (X-Api-Key).
+        post_async "/api/v1/balance/delta" => delta::emit,
+        post_async "/api/v1/balance/delta/batch" => delta::batch,
+        get_async "/api/v1/balance/delta/:id" => delta::status,
+        get_async "/api/v1/balance/customers" => customers::list,
+        get_async "/api/v1/balance/customers/summary" => customers::summary,
+        get_async "/api/v1/balance/customers/:customerId" => customers::detail,
+        get_async "/api/v1/balance/usage" => usage::usage,
+        get_async "/api/v1/balance/limits" => usage::limits,
+        post_async "/api/v1/balance/checkpoint" => checkpoints::create,
+        get_async "/api/v1/balance/checkpoints" => checkpoints::list,
+        get_async "/api/v1/balance/receipt/:customerId" => receipts::customer_receipt,
+        get_async "/api/v1/balance/invoice-proof/:customerId" => receipts::customer_receipt,
+        get_async "/api/v1/balance/receipts/:id" => receipts::receipt,
+        get_async "/api/v1/balance/derive/:customerId" => derive::derive,
+        post_async "/api/v1/balance/compare" => derive::compare,
+        get_async "/api/v1/balance/gaps/:customerId" => derive::gaps,
+        post_async "/api/v1/writes" => writes::create,
+        // Admin (bearer ADMIN_TOKEN).
+        post_async "/admin/tenants" => admin::create_tenant,
+        get_async "/admin/tenants/:id" => admin::get_tenant,
+        patch_async "/admin/tenants/:id" => admin::update_tenant,
+        post_async "/admin/tenants/:id/keys" => admin::create_key,
+        patch_async "/admin/keys/:publicId" => admin::update_key,
+        post_async "/admin/tenants/:id/vendor-accounts" => admin::create_vendor_account,
+        post_async "/admin/tenants/:id/webhooks" => admin::create_webhook,
+        post_async "/admin/webhooks/:webhookId/rotate-secret" => admin::rotate_webhook_secret,
+        // Benchmarks only: 404 unless the BENCH_ROUTES var is "1".
+        post_async "/bench/raw-insert" => bench::raw_insert,
+        post_async "/bench/drain/:customerId" => bench::drain,
+        post_async "/bench/synthetic-log" => bench::synthetic_log,
     )
 }

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Deserializer};
 
+use worker::{D1PreparedStatement, D1Result};
+
 use super::{changes, Arg, Store, WriteError};
 use crate::api::ApiError;
 
@@ -23,12 +25,12 @@ pub struct LogRow {
     pub balance: String,
     #[serde(deserialize_with = "bytes")]
     pub frontier: Vec<u8>,
-    pub lease_upto: u64,
 }
 
 /// A record waiting for its sequence number.
 #[derive(Deserialize)]
 pub struct PendingRow {
+    pub log_id: String,
     pub id: String,
     pub submission_id: String,
     pub kind: String,
@@ -97,10 +99,10 @@ pub struct Append<'a> {
     pub balance: String,
     pub frontier: Vec<u8>,
     pub lease_until_ms: u64,
-    pub verified: Vec<Verified>,
-    pub failed: Vec<(String, String)>,
-    pub tiles: Vec<(u8, u64, Vec<u8>)>,
-    pub events: Vec<NewEvent>,
+    pub verified: &'a [Verified],
+    pub failed: &'a [(String, String)],
+    pub tiles: &'a [(u8, u64, Vec<u8>)],
+    pub events: &'a [NewEvent],
     pub now: &'a str,
     pub now_ms: u64,
 }
@@ -109,6 +111,8 @@ pub struct Append<'a> {
 pub struct Committed {
     pub won: bool,
     pub rows_written: u64,
+    /// Rows of the head and of new full tiles: what storing the tree costs.
+    pub tree_rows_written: u64,
 }
 
 #[derive(Deserialize)]
@@ -130,58 +134,66 @@ macro_rules! guard {
 }
 
 impl Store {
-    /// Takes the log's lease (if free or already ours) and returns its head.
-    pub async fn claim_log(
+    /// Takes the leases of those `log_ids` that are free (or already ours) and
+    /// returns their heads. One statement for any number of logs.
+    pub async fn claim_logs(
         &self,
-        log_id: &str,
+        log_ids: &str,
         nonce: &str,
         now_ms: u64,
         lease_until_ms: u64,
-    ) -> Result<Option<LogRow>, ApiError> {
-        self.first(
+    ) -> Result<Vec<LogRow>, ApiError> {
+        self.all(
             "UPDATE logs SET lease_until_ms = ?3, head_token = ?4, \
-               lease_upto = (SELECT COALESCE(MAX(seqno), 0) FROM records WHERE log_id = ?1 AND seq IS NULL AND failed_reason IS NULL) \
-             WHERE id = ?1 AND (lease_until_ms <= ?2 OR head_token = ?4) \
-             RETURNING id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier, lease_upto",
-            &[log_id.into(), Arg::Big(now_ms), Arg::Big(lease_until_ms), nonce.into()],
+               lease_upto = (SELECT COALESCE(MAX(r.seqno), 0) FROM records r INDEXED BY records_log_pending \
+                             WHERE r.log_id = logs.id AND r.seq IS NULL AND r.failed_reason IS NULL) \
+             WHERE id IN (SELECT value FROM json_each(?1)) AND (lease_until_ms <= ?2 OR head_token = ?4) \
+             RETURNING id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier",
+            &[log_ids.into(), Arg::Big(now_ms), Arg::Big(lease_until_ms), nonce.into()],
         )
         .await
     }
 
-    /// Gives the lease back (only if still ours).
-    pub async fn release_log(&self, log_id: &str, nonce: &str) -> Result<(), ApiError> {
+    /// Gives back the leases still held under `nonce`.
+    pub async fn release_logs(&self, log_ids: &str, nonce: &str) -> Result<(), ApiError> {
         self.run(
-            "UPDATE logs SET lease_until_ms = 0, lease_upto = 0 WHERE id = ?1 AND head_token = ?2",
-            &[log_id.into(), nonce.into()],
+            "UPDATE logs SET lease_until_ms = 0, lease_upto = 0 WHERE id IN (SELECT value FROM json_each(?1)) AND head_token = ?2",
+            &[log_ids.into(), nonce.into()],
         )
         .await
         .map(drop)
     }
 
+    /// Pending records of the logs leased under `nonce`, up to each lease's
+    /// high-water mark, in log then acceptance order.
     pub async fn pending_records(
         &self,
-        log_id: &str,
-        upto: u64,
+        log_ids: &str,
+        nonce: &str,
+        now_ms: u64,
         limit: u32,
     ) -> Result<Vec<PendingRow>, ApiError> {
         self.all(
-            "SELECT r.id, r.submission_id, r.kind, r.amount, r.reference_id, r.item, r.item_hash, s.items_root \
-             FROM records r JOIN submissions s ON s.id = r.submission_id \
-             WHERE r.log_id = ?1 AND r.seq IS NULL AND r.failed_reason IS NULL AND r.seqno <= ?2 ORDER BY r.seqno LIMIT ?3",
-            &[log_id.into(), Arg::Big(upto), Arg::Big(limit.into())],
+            "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reference_id, r.item, r.item_hash, s.items_root \
+             FROM logs l JOIN records r INDEXED BY records_log_pending ON r.log_id = l.id JOIN submissions s ON s.id = r.submission_id \
+             WHERE l.id IN (SELECT value FROM json_each(?1)) AND l.head_token = ?2 AND l.lease_until_ms > ?3 \
+               AND r.seq IS NULL AND r.failed_reason IS NULL AND r.seqno <= l.lease_upto \
+             ORDER BY l.id, r.seqno LIMIT ?4",
+            &[log_ids.into(), nonce.into(), Arg::Big(now_ms), Arg::Big(limit.into())],
         )
         .await
     }
 
-    /// True if the log has records waiting.
-    pub async fn has_pending(&self, log_id: &str) -> Result<bool, ApiError> {
-        let row: Option<Flag> = self
-            .first(
-                "SELECT EXISTS (SELECT 1 FROM records WHERE log_id = ?1 AND seq IS NULL AND failed_reason IS NULL) AS n",
-                &[log_id.into()],
+    /// Which of `log_ids` have records waiting.
+    pub async fn logs_with_pending(&self, log_ids: &str) -> Result<Vec<String>, ApiError> {
+        let rows: Vec<IdRow> = self
+            .all(
+                "SELECT DISTINCT log_id FROM records INDEXED BY records_log_pending \
+                 WHERE log_id IN (SELECT value FROM json_each(?1)) AND seq IS NULL AND failed_reason IS NULL",
+                &[log_ids.into()],
             )
             .await?;
-        Ok(row.is_some_and(|f| f.n == 1))
+        Ok(rows.into_iter().map(|r| r.log_id).collect())
     }
 
     /// Logs with waiting records whose lease is free: what a sweep should drain.
@@ -192,7 +204,7 @@ impl Store {
     ) -> Result<Vec<String>, ApiError> {
         let rows: Vec<IdRow> = self
             .all(
-                "SELECT DISTINCT r.log_id FROM records r JOIN logs l ON l.id = r.log_id \
+                "SELECT DISTINCT r.log_id FROM records r INDEXED BY records_log_pending JOIN logs l ON l.id = r.log_id \
                  WHERE r.seq IS NULL AND r.failed_reason IS NULL AND l.lease_until_ms <= ?1 LIMIT ?2",
                 &[Arg::Big(now_ms), Arg::Big(limit.into())],
             )
@@ -211,20 +223,44 @@ impl Store {
         Ok(row.is_some_and(|f| f.n == 1))
     }
 
-    /// The pass's atomic batch (see the module comment).
-    pub async fn commit_append<'a>(&self, a: &'a Append<'a>) -> Result<Committed, WriteError> {
+    /// Writes full tiles outside a pass (synthetic logs for benchmarks only).
+    pub async fn insert_tiles(
+        &self,
+        log_id: &str,
+        tiles: &[(u8, u64, Vec<u8>)],
+    ) -> Result<(), ApiError> {
+        let mut batch = Vec::with_capacity(tiles.len());
+        for (level, idx, hashes) in tiles {
+            batch.push(self.stmt(
+                "INSERT INTO tiles (log_id, level, idx, hashes) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                &[log_id.into(), Arg::Int(i32::from(*level)), Arg::Big(*idx), Arg::Blob(hashes)],
+            )?);
+        }
+        self.batch("tiles", batch)
+            .await
+            .map(drop)
+            .map_err(|e| match e {
+                WriteError::Other(e) => e,
+                _ => ApiError::internal("tiles", "constraint"),
+            })
+    }
+
+    /// One log's statements of a pass: head first (see the module comment).
+    fn append_statements<'a>(
+        &self,
+        a: &'a Append<'a>,
+        batch: &mut Vec<D1PreparedStatement>,
+    ) -> Result<(), WriteError> {
         let g = |args: Vec<Arg<'a>>| -> Vec<Arg<'a>> {
             let mut all: Vec<Arg<'a>> = vec![a.log_id.into(), a.nonce.into(), Arg::Big(a.new_size)];
             all.extend(args);
             all
         };
-        let mut batch = Vec::with_capacity(
-            a.verified.len() + a.failed.len() + a.tiles.len() + 2 * a.events.len() + 1,
-        );
         let mut push =
             |st: Result<_, ApiError>| st.map(|st| batch.push(st)).map_err(WriteError::Other);
         push(self.stmt(
-            "UPDATE logs SET size = ?2, root = ?3, balance = ?4, frontier = ?5, lease_until_ms = ?6 \
+            "UPDATE logs SET size = ?2, root = ?3, balance = ?4, frontier = ?5, lease_until_ms = ?6, \
+               lease_upto = CASE WHEN ?6 = 0 THEN 0 ELSE lease_upto END \
              WHERE id = ?1 AND head_token = ?7 AND size = ?8",
             &[
                 a.log_id.into(),
@@ -237,7 +273,7 @@ impl Store {
                 Arg::Big(a.old_size),
             ],
         ))?;
-        for v in &a.verified {
+        for v in a.verified {
             push(self.stmt(
                 concat!(
                     "UPDATE records SET seq = ?5, entry_hash = ?6, balance_after = ?7, verified_at = ?8 \
@@ -247,13 +283,13 @@ impl Store {
                 &g(vec![(&v.id).into(), Arg::Big(v.seq), (&v.entry_hash).into(), (&v.balance_after).into(), a.now.into()]),
             ))?;
         }
-        for (id, reason) in &a.failed {
+        for (id, reason) in a.failed {
             push(self.stmt(
                 concat!("UPDATE records SET failed_reason = ?5, failed_at = ?6 WHERE id = ?4 AND seq IS NULL AND", guard!()),
                 &g(vec![id.into(), reason.into(), a.now.into()]),
             ))?;
         }
-        for (level, idx, hashes) in &a.tiles {
+        for (level, idx, hashes) in a.tiles {
             push(self.stmt(
                 concat!(
                     "INSERT INTO tiles (log_id, level, idx, hashes) SELECT ?1, ?4, ?5, ?6 WHERE",
@@ -267,7 +303,7 @@ impl Store {
                 ]),
             ))?;
         }
-        for e in &a.events {
+        for e in a.events {
             push(self.stmt(
                 concat!(
                     "INSERT INTO events (id, tenant_id, environment, type, body, created_at) SELECT ?4, ?5, ?6, ?7, ?8, ?9 WHERE",
@@ -287,14 +323,52 @@ impl Store {
                 &g(vec![(&e.id).into(), a.tenant_id.into(), a.environment.into(), Arg::Big(a.now_ms), a.now.into()]),
             ))?;
         }
+        Ok(())
+    }
+
+    /// Commits the passes of several logs in one atomic batch. Each log's
+    /// statements are guarded by its own head, so a log lost to another
+    /// sequencer writes nothing while the others commit.
+    pub async fn commit_appends(
+        &self,
+        appends: &[Append<'_>],
+    ) -> Result<Vec<Committed>, WriteError> {
+        let mut batch = Vec::new();
+        let mut starts = Vec::with_capacity(appends.len());
+        for a in appends {
+            starts.push(batch.len());
+            self.append_statements(a, &mut batch)?;
+        }
         let results = self.batch("append", batch).await?;
-        let rows_written = results
+        let written = |r: &D1Result| {
+            r.meta()
+                .ok()
+                .flatten()
+                .and_then(|m| m.rows_written)
+                .unwrap_or(0) as u64
+        };
+        Ok(appends
             .iter()
-            .filter_map(|r| r.meta().ok().flatten()?.rows_written)
-            .sum::<usize>() as u64;
-        Ok(Committed {
-            won: results.first().is_some_and(|r| changes(r) == 1),
-            rows_written,
-        })
+            .zip(&starts)
+            .map(|(a, &start)| {
+                // Statement order per log: head, record updates, tiles, events.
+                let records = a.verified.len() + a.failed.len();
+                let statements = 1 + records + a.tiles.len() + 2 * a.events.len();
+                let own =
+                    &results[start.min(results.len())..(start + statements).min(results.len())];
+                let tree = own.first().map_or(0, written)
+                    + own
+                        .iter()
+                        .skip(1 + records)
+                        .take(a.tiles.len())
+                        .map(written)
+                        .sum::<u64>();
+                Committed {
+                    won: own.first().is_some_and(|r| changes(r) == 1),
+                    rows_written: own.iter().map(written).sum(),
+                    tree_rows_written: tree,
+                }
+            })
+            .collect())
     }
 }

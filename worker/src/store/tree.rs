@@ -34,7 +34,7 @@ impl Store {
         log_id: &str,
     ) -> Result<Option<LogRow>, ApiError> {
         self.first(
-            "SELECT id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier, lease_upto \
+            "SELECT id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier \
              FROM logs WHERE id = ?1 AND tenant_id = ?2 AND environment = ?3",
             &[log_id.into(), tenant_id.into(), environment.into()],
         )

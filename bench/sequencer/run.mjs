@@ -1,0 +1,93 @@
+// bench/sequencer: (1) deltas/s from emit to VERIFIED under load; (2) D1 rows
+// written per record by the sequencer, at 1 and at 100 records per pass;
+// (3) record-receipt latency and D1 rows read in logs of 1,000 and 1,000,000 entries.
+import { startWorker, createTenant, api, load, batchBody, median, machine } from '../lib.mjs';
+
+const SIZES = (process.env.SIZES ?? '1000,1000000').split(',').map(Number);
+const out = [];
+const say = (s) => { out.push(s); console.log(s); };
+
+async function throughput() {
+  const w = await startWorker();
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Throughput', rateLimitPerMinute: 1_000_000 });
+    const key = t.keys.sandbox;
+    let seed = 0;
+    const requests = Number(process.env.REQUESTS ?? 50);
+    const started = performance.now();
+    await load(w.baseUrl, key, '/api/v1/balance/delta/batch', {
+      clients: 8,
+      requests,
+      body: () => batchBody(50, seed++),
+    });
+    const accepted = (performance.now() - started) / 1000;
+    // Every anchor of this tenant: poll the customers until all entries are verified.
+    for (;;) {
+      const s = await api(w.baseUrl, key, 'GET', '/api/v1/balance/customers/summary');
+      if (s.body.data.verifiedDeltas === requests * 100) break;
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    const done = (performance.now() - started) / 1000;
+    say(`emit → VERIFIED: ${requests * 100} deltas (8 clients, 100-delta batches, 50 customers) accepted in ${accepted.toFixed(2)} s, all VERIFIED after ${done.toFixed(2)} s → ${(requests * 100 / done).toFixed(0)} deltas/s end to end`);
+  } finally {
+    await w.stop();
+  }
+}
+
+async function rowsPerRecord() {
+  const w = await startWorker({ vars: { BENCH_ROUTES: '1', SEQUENCE_AFTER_RESPONSE: 'false' } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Rows', rateLimitPerMinute: 1_000_000 });
+    const key = t.keys.sandbox;
+    for (const [perPass, passes] of [[1, 300], [10, 50], [100, 20]]) {
+      const total = { appended: 0, rows: 0, tree: 0 };
+      for (let p = 0; p < passes; p++) {
+        const deltas = Array.from({ length: perPass }, (_, i) => `{"customerId":"rows_${perPass}","delta":1,"reason":"r${p}_${i}"}`);
+        const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', `{"deltas":[${deltas.join(',')}]}`);
+        if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+        const d = await api(w.baseUrl, key, 'POST', `/bench/drain/rows_${perPass}`);
+        total.appended += d.body.data.appended;
+        total.rows += d.body.data.rowsWritten;
+        total.tree += d.body.data.treeRowsWritten;
+      }
+      say(`${perPass} record(s) per pass, ${total.appended} records: ${(total.rows / total.appended).toFixed(3)} D1 rows written per record in all (incl. index rows), ${(total.tree / total.appended).toFixed(3)} for tree storage (head + tiles)`);
+    }
+  } finally {
+    await w.stop();
+  }
+}
+
+async function receipts() {
+  const w = await startWorker({ vars: { BENCH_ROUTES: '1' } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Receipts', rateLimitPerMinute: 1_000_000 });
+    const key = t.keys.sandbox;
+    for (const size of SIZES) {
+      const samples = Array.from({ length: 8 }, (_, i) => Math.floor((size * i) / 8) + 3).filter((s) => s < size);
+      const built = performance.now();
+      const r = await api(w.baseUrl, key, 'POST', '/bench/synthetic-log', { customerId: `log_${size}`, size, samples });
+      if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+      const buildSecs = (performance.now() - built) / 1000;
+      const ms = [];
+      const rowsRead = [];
+      for (const s of r.body.data.samples) {
+        await api(w.baseUrl, key, 'GET', `/api/v1/balance/receipts/${s.recordId}`); // first call may create the checkpoint
+        for (let i = 0; i < 5; i++) {
+          const t0 = performance.now();
+          const res = await api(w.baseUrl, key, 'GET', `/api/v1/balance/receipts/${s.recordId}`);
+          ms.push(performance.now() - t0);
+          if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+          rowsRead.push(Number(res.headers.get('x-d1-rows-read')));
+        }
+      }
+      say(`log of ${size.toLocaleString('en')} entries (${r.body.data.tiles} tiles, built in ${buildSecs.toFixed(1)} s): record receipt median ${median(ms).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms; D1 rows read per receipt request median ${median(rowsRead)}, max ${Math.max(...rowsRead)} (all queries incl. auth)`);
+    }
+  } finally {
+    await w.stop();
+  }
+}
+
+say(`machine: ${machine()}`);
+await throughput();
+await rowsPerRecord();
+await receipts();
