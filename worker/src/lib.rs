@@ -11,6 +11,7 @@ mod auth;
 mod body;
 mod checkpointing;
 mod clock;
+mod dispatcher;
 mod idempotency;
 mod ids;
 mod ingest;
@@ -22,7 +23,7 @@ mod sequencer;
 mod signing;
 mod store;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub version: &'static str,
     /// Logs to sequence once the response is sent (`waitUntil`).
     pub kick: Rc<RefCell<Vec<String>>>,
+    /// Run the webhook dispatcher once the response is sent.
+    pub dispatch: Rc<Cell<bool>>,
 }
 
 impl AppState {
@@ -43,14 +46,21 @@ impl AppState {
             logs.push(log_id.to_string());
         }
     }
+
+    /// Asks for the webhook dispatcher to run after the response.
+    pub fn dispatch_after(&self) {
+        self.dispatch.set(true);
+    }
 }
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let kick = Rc::new(RefCell::new(Vec::new()));
+    let dispatch = Rc::new(Cell::new(false));
     let state = AppState {
         version: env!("CARGO_PKG_VERSION"),
         kick: kick.clone(),
+        dispatch: dispatch.clone(),
     };
     let background_env = env.clone();
     let response = routes::router(state).run(req, env).await;
@@ -60,19 +70,29 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         .var("SEQUENCE_AFTER_RESPONSE")
         .map(|v| v.to_string() == "false")
         .unwrap_or(false);
-    if !logs.is_empty() && !deferred {
-        ctx.wait_until(background(background_env, logs));
+    let logs = if deferred { Vec::new() } else { logs };
+    if !logs.is_empty() || dispatch.get() {
+        ctx.wait_until(background(background_env, logs, dispatch.get()));
     }
     api::finish(response)
 }
 
 /// After a response: sequence the logs it touched.
-async fn background(env: Env, logs: Vec<String>) {
+async fn background(env: Env, logs: Vec<String>, dispatch: bool) {
     let Ok(store) = store::Store::from_env(&env) else {
         return;
     };
-    if let Err(e) = sequencer::drain_many(&store, &logs).await {
-        worker::console_error!("sequence {} logs: {}", logs.len(), e.message);
+    let mut events = 0;
+    if !logs.is_empty() {
+        match sequencer::drain_many(&store, &logs).await {
+            Ok(r) => events = r.events,
+            Err(e) => worker::console_error!("sequence {} logs: {}", logs.len(), e.message),
+        }
+    }
+    // Deliver only when this request produced events (or asked): tenants
+    // without webhooks pay nothing here.
+    if dispatch || events > 0 {
+        dispatcher::run_logged(&store, &env).await;
     }
 }
 
@@ -90,6 +110,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                 Ok(_) => {}
                 Err(e) => worker::console_error!("sweep: {}", e.message),
             }
+            dispatcher::run_logged(&store, &env).await;
         }
         Err(e) => worker::console_error!("scheduled: {}", e.message),
     }

@@ -31,6 +31,8 @@ pub struct Report {
     pub passes: u64,
     pub rows_written: u64,
     pub tree_rows_written: u64,
+    /// Outbox events written (webhooks to deliver).
+    pub events: u64,
 }
 
 fn head_of(row: &LogRow) -> Result<LogHead, ApiError> {
@@ -184,6 +186,7 @@ pub async fn drain_many(store: &Store, log_ids: &[String]) -> Result<Report, Api
                 if c.won {
                     report.appended += p.verified.len() as u64;
                     report.failed += p.failed.len() as u64;
+                    report.events += p.events.len() as u64;
                     next_heads.push((p.log_id, p.next));
                 } else {
                     heads.remove(&p.log_id); // lost to another sequencer: it carries on

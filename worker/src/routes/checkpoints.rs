@@ -178,6 +178,8 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
         ok_text(&data)
     }
     .await;
+    // checkpoint.verified events may be waiting in the outbox.
+    ctx.data.dispatch_after();
     match result {
         Ok(text) => {
             if let Some(k) = &key {

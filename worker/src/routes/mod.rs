@@ -12,6 +12,7 @@ pub mod receipts;
 pub mod usage;
 pub mod verify;
 pub mod views;
+pub mod webhooks;
 pub mod writes;
 
 use worker::Router;
@@ -44,6 +45,8 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         get_async "/api/v1/balance/customers/:customerId" => customers::detail,
         get_async "/api/v1/balance/usage" => usage::usage,
         get_async "/api/v1/balance/limits" => usage::limits,
+        get_async "/api/v1/balance/webhooks" => webhooks::list,
+        post_async "/api/v1/balance/webhooks/:eventId/retry" => webhooks::retry,
         post_async "/api/v1/balance/checkpoint" => checkpoints::create,
         get_async "/api/v1/balance/checkpoints" => checkpoints::list,
         get_async "/api/v1/balance/receipt/:customerId" => receipts::customer_receipt,

@@ -18,7 +18,7 @@ use crate::routes::views::status_of;
 use crate::scope::{self, Resolved, ScopeInput};
 use crate::signing;
 use crate::store::{RecordRow, Store};
-use crate::{clock, sequencer, AppState};
+use crate::{clock, ids, sequencer, AppState};
 
 fn amount(text: Option<&str>) -> Value {
     text.and_then(|t| Amount::parse(t).ok())
@@ -139,8 +139,7 @@ pub async fn customer_receipt(
         .ok()
         .zip(Amount::parse(&checkpoint.opening).ok())
         .and_then(|(c, o)| c.checked_sub(o));
-    ok(
-        &json!({
+    let data = json!({
             "customerId": log.subject_id,
             "customerReference": log.id,
             "vendorAccountId": log.vendor_account_id,
@@ -168,9 +167,28 @@ pub async fn customer_receipt(
             "accessHint": null,
             "customerLinkUrl": null,
             "customerLinkHost": null,
-        }),
-        200,
-    )
+    });
+    // receipt.generated: an outbox event when the tenant has webhooks.
+    if store.has_webhooks(&log.tenant_id, &log.environment).await? {
+        let id = ids::new_id("evt_")?;
+        let now = clock::rfc3339(now_ms);
+        let summary = json!({"customerId": data["customerId"], "customerReference": data["customerReference"], "period": data["period"],
+            "receiptId": data["receiptId"], "checkpointId": data["checkpointId"], "deltaCount": data["deltaCount"],
+            "startingBalance": data["startingBalance"], "finalBalance": data["finalBalance"], "verifyUrl": data["verifyUrl"]});
+        let body = json!({"id": id, "event": "receipt.generated", "timestamp": now, "createdAt": now, "tenantId": log.tenant_id, "data": summary});
+        store
+            .insert_event(
+                &log.tenant_id,
+                &log.environment,
+                &id,
+                "receipt.generated",
+                &body.to_string(),
+                &now,
+            )
+            .await?;
+        ctx.data.dispatch_after();
+    }
+    ok(&data, 200)
 }
 
 /// `GET /api/v1/balance/receipts/:id`: a record (`rec_…`) or a submission (its `receiptId`/`itemsRoot`).

@@ -96,6 +96,35 @@ impl Store {
         Ok(results.first().is_some_and(|r| super::changes(r) == 1))
     }
 
+    /// Puts one event (and a delivery per enabled endpoint) in the outbox.
+    pub async fn insert_event(
+        &self,
+        tenant_id: &str,
+        environment: &str,
+        id: &str,
+        kind: &str,
+        body: &str,
+        now: &str,
+    ) -> Result<(), ApiError> {
+        let event = self.stmt(
+            "INSERT INTO events (id, tenant_id, environment, type, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[id.into(), tenant_id.into(), environment.into(), kind.into(), body.into(), now.into()],
+        )?;
+        let deliveries = self.stmt(
+            "INSERT INTO deliveries (event_id, endpoint_id, tenant_id, environment, state, next_attempt_ms, created_at) \
+             SELECT ?1, w.id, w.tenant_id, w.environment, 'pending', 0, ?4 FROM webhook_endpoints w \
+             WHERE w.tenant_id = ?2 AND w.environment = ?3 AND w.enabled = 1",
+            &[id.into(), tenant_id.into(), environment.into(), now.into()],
+        )?;
+        self.batch("event", vec![event, deliveries])
+            .await
+            .map(drop)
+            .map_err(|e| match e {
+                WriteError::Other(e) => e,
+                _ => ApiError::internal("event", "constraint"),
+            })
+    }
+
     pub async fn checkpoint_by_scope(
         &self,
         log_id: &str,

@@ -4,6 +4,7 @@
 
 mod checkpoints;
 mod customers;
+mod deliveries;
 mod idempotency;
 mod logs;
 mod records;
@@ -13,6 +14,7 @@ mod webhooks;
 
 pub use checkpoints::*;
 pub use customers::*;
+pub use deliveries::*;
 pub use idempotency::*;
 pub use logs::*;
 pub use records::*;
