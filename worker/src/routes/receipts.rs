@@ -252,6 +252,7 @@ async fn record_receipt(
     now_ms: u64,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::not_found("RECORD_NOT_FOUND", "no record with this id");
+    let (auth_read, _) = store.rows();
     let mut row = store
         .record(&caller.tenant_id, caller.env(), id)
         .await?
@@ -309,6 +310,10 @@ async fn record_receipt(
         .map_err(|e| ApiError::internal("header", e))?;
     resp.headers_mut()
         .set("X-D1-Rows-Written", &written.to_string())
+        .map_err(|e| ApiError::internal("header", e))?;
+    // The receipt itself, without authenticating the key: record, log head, checkpoint, tiles.
+    resp.headers_mut()
+        .set("X-D1-Rows-Read-Receipt", &(read - auth_read).to_string())
         .map_err(|e| ApiError::internal("header", e))?;
     Ok(resp)
 }
