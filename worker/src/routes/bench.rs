@@ -72,7 +72,7 @@ pub async fn raw_insert(
             id: &sub_id,
             tenant_id: &caller.tenant_id,
             environment: caller.env(),
-            kind: "bench",
+            kind: "batch",
             items_root: "0x".into(),
             item_count: records.len() as u32,
             received_at: &now,
