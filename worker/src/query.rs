@@ -1,9 +1,20 @@
 //! Query-string parameters, validated with errors that name the parameter.
 
 use std::collections::HashMap;
-use worker::Request;
+use worker::{Request, RouteContext};
 
 use crate::api::ApiError;
+use crate::AppState;
+
+/// A path parameter, percent-decoded: clients encode path segments
+/// (`encodeURIComponent("cust:1")` is `cust%3A1`). Text that does not decode
+/// to UTF-8 is kept as sent; it names nothing, so the lookup is a 404.
+pub fn param(ctx: &RouteContext<AppState>, name: &str) -> String {
+    let raw = ctx.param(name).map(String::as_str).unwrap_or_default();
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_or_else(|_| raw.to_string(), |s| s.into_owned())
+}
 
 pub struct Query(HashMap<String, String>);
 

@@ -113,6 +113,13 @@ pub async fn update_tenant(
     .await?;
     let mut f = Fields::parse(&body, "")?;
     if let Some(name) = f.string("name", 200)? {
+        if name.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "VALIDATION_ERROR",
+                Some("name".into()),
+                "must not be blank",
+            ));
+        }
         tenant.name = name;
     }
     if let Some(allowance) = optional_count(&mut f, "monthlyAllowance", 1 << 40)? {

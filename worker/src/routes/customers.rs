@@ -6,7 +6,7 @@ use worker::{Request, Response, RouteContext};
 
 use crate::api::{number, ok, ApiError};
 use crate::auth::{authenticate, Caller};
-use crate::query::Query;
+use crate::query::{self, Query};
 use crate::routes::views::status_of;
 use crate::store::{CustomerRow, Store, TimeRange};
 use crate::{clock, AppState};
@@ -121,11 +121,8 @@ pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     let store = Store::from_env(&ctx.env)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
-    let customer_id = ctx
-        .param("customerId")
-        .map(String::as_str)
-        .unwrap_or_default();
-    let c = find(&store, &caller, customer_id, &q).await?;
+    let customer_id = query::param(&ctx, "customerId");
+    let c = find(&store, &caller, &customer_id, &q).await?;
     let page = q.int("deltaPage", 1, 1, 1_000_000)?;
     let limit = q.int("deltaLimit", 20, 1, 100)?;
     let period = q.period("period")?;

@@ -13,7 +13,7 @@ use crate::ingest::{self, DeltaInput, MAX_BATCH};
 use crate::routes::accept::{accept_submission, Submission};
 use crate::routes::views::{record_view, status_of, submission_status};
 use crate::store::Store;
-use crate::{clock, AppState};
+use crate::{clock, query, AppState};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,8 +55,14 @@ struct BatchResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     receipt_id: Option<String>,
     status: &'static str,
+    /// The error code of a FAILED item, a plain string as the SDK expects
+    /// (it reports `str(result["error"])`); `message` and `field` say more.
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<serde_json::Value>,
+    error: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -84,10 +90,6 @@ struct BatchData {
     results: Vec<BatchResult>,
     #[serde(rename = "_efficiency")]
     efficiency: Efficiency,
-}
-
-fn item_error(e: &ApiError) -> serde_json::Value {
-    serde_json::json!({"code": e.code, "message": e.message, "field": e.field})
 }
 
 /// Checks what needs storage: the vendor account exists, and `adjusts` names an earlier delta of the same customer.
@@ -269,7 +271,9 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
                 item_hash: None,
                 receipt_id: None,
                 status: "FAILED",
-                error: Some(item_error(e)),
+                error: Some(e.code),
+                message: Some(e.message.clone()),
+                field: e.field.clone(),
             })
         })
         .collect();
@@ -278,8 +282,10 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
         .filter_map(|(i, r, _)| Some((i, r.ok()?)))
         .unzip();
     if inputs.is_empty() {
-        let details: Vec<serde_json::Value> =
-            failures.iter().filter_map(|f| f.error.clone()).collect();
+        let details: Vec<serde_json::Value> = failures
+            .iter()
+            .map(|f| serde_json::json!({"code": f.error, "message": f.message, "field": f.field}))
+            .collect();
         return Err(ApiError::invalid(
             "VALIDATION_ERROR",
             Some("deltas".into()),
@@ -309,6 +315,8 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
             receipt_id: Some(root.clone()),
             status: "QUEUED",
             error: None,
+            message: None,
+            field: None,
         })
         .collect();
     let total_failed = failures.len();
@@ -350,9 +358,9 @@ pub async fn status(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     let now_ms = clock::now_ms();
     let store = Store::from_env(&ctx.env)?;
     let caller = authenticate(&req, &store, now_ms).await?;
-    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    let id = query::param(&ctx, "id");
     if id.starts_with("rec_") {
-        if let Some(row) = store.record(&caller.tenant_id, caller.env(), id).await? {
+        if let Some(row) = store.record(&caller.tenant_id, caller.env(), &id).await? {
             if row.kind == "delta" {
                 if status_of(&row, now_ms) == "QUEUED" {
                     ctx.data.kick(&row.log_id); // stranded by a crash: sequence it now
@@ -361,7 +369,7 @@ pub async fn status(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
             }
         }
     } else if let Some(sub) = store
-        .submission(&caller.tenant_id, caller.env(), id)
+        .submission(&caller.tenant_id, caller.env(), &id)
         .await?
     {
         if sub.kind != "write" {

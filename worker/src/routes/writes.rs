@@ -79,23 +79,26 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
         }
         inputs.push(input);
     }
+    let now = clock::rfc3339(now_ms);
+    let key = match idempotency::claim(&store, &caller, key, "writes", &body, now_ms, &now).await? {
+        Outcome::Respond(resp) => return Ok(resp),
+        Outcome::Proceed(key) => key,
+    };
+    // Checked after the claim: a retry of an accepted request is replayed, not refused.
     let keys: Vec<&str> = inputs.iter().map(|w| w.key.as_str()).collect();
     let keys_json = serde_json::to_string(&keys).map_err(|e| ApiError::internal("keys", e))?;
     let taken = store
         .existing_write_keys(&caller.tenant_id, caller.env(), &keys_json)
         .await?;
     if let Some(i) = inputs.iter().position(|w| taken.contains(&w.key)) {
+        if let Some(k) = &key {
+            store.idem_release(&idempotency::scope(&caller, k)).await?;
+        }
         return Err(
             ApiError::new(409, "DUPLICATE_KEY", "a write with this key already exists")
                 .with_field(format!("items[{i}].key")),
         );
     }
-
-    let now = clock::rfc3339(now_ms);
-    let key = match idempotency::claim(&store, &caller, key, "writes", &body, now_ms, &now).await? {
-        Outcome::Respond(resp) => return Ok(resp),
-        Outcome::Proceed(key) => key,
-    };
     let sub = Submission::writes(&caller, &inputs, now_ms)?;
     let root = sub.built.items_root.to_hex();
     let data = WriteData {
