@@ -12,7 +12,9 @@ let worker;
 let tenant;
 let key;
 before(async () => {
-  worker = await startWorker();
+  // Sequencing is deferred here so the accepted (QUEUED) state can be asserted exactly;
+  // sequencer.test.mjs covers QUEUED → VERIFIED.
+  worker = await startWorker({ vars: { SEQUENCE_AFTER_RESPONSE: 'false' } });
   tenant = await createTenant(worker.baseUrl, { name: 'Emit', rateLimitPerMinute: 1_000_000 });
   key = tenant.keys.sandbox;
 });

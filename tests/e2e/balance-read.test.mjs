@@ -13,7 +13,9 @@ let tenant;
 let key;
 const made = {};
 before(async () => {
-  worker = await startWorker();
+  // Sequencing is deferred here so the accepted (QUEUED) state can be asserted exactly;
+  // sequencer.test.mjs covers QUEUED → VERIFIED.
+  worker = await startWorker({ vars: { SEQUENCE_AFTER_RESPONSE: 'false' } });
   tenant = await createTenant(worker.baseUrl, { name: 'Read', rateLimitPerMinute: 1_000_000 });
   key = tenant.keys.sandbox;
   // r-alpha: 3 deltas (one emit, two in a batch with r-beta), r-beta: 1, r-gamma:x: 1; plus a write.
