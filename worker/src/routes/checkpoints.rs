@@ -216,11 +216,14 @@ pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response,
         end_date: q.get("endDate").map(String::from),
         starting_checkpoint: None,
     };
-    // A period filters by label; a preset or dates filter by creation time.
-    let filter_scope =
-        (input.period.is_some() || input.time_preset.is_some() || input.start_date.is_some())
-            .then(|| time_scope(&input, now_ms))
-            .transpose()?;
+    // A period filters by label; a preset or dates filter by creation time. Any scope
+    // field (an `endDate` alone too) goes through the scope rules.
+    let filter_scope = (input.period.is_some()
+        || input.time_preset.is_some()
+        || input.start_date.is_some()
+        || input.end_date.is_some())
+    .then(|| time_scope(&input, now_ms))
+    .transpose()?;
     let (from, to) = match (&input.period, &filter_scope) {
         (None, Some(s)) => (Some(s.start()), Some(clock::rfc3339(s.end_ms + 1))),
         _ => (None, None),
