@@ -292,7 +292,9 @@ async fn record_receipt(
         }
     };
     let plan = inclusion_plan(seq, checkpoint.size).map_err(|e| ApiError::internal("plan", e))?;
+    let (before_proof, _) = store.rows();
     let tree = TreeReader::load(store, &log, &[&plan]).await?;
+    let (after_proof, _) = store.rows();
     let proof = tree.assemble(&plan)?;
     let base = base_url(req);
     let mut data = entry_json(&row, &proof, now_ms);
@@ -314,6 +316,13 @@ async fn record_receipt(
     // The receipt itself, without authenticating the key: record, log head, checkpoint, tiles.
     resp.headers_mut()
         .set("X-D1-Rows-Read-Receipt", &(read - auth_read).to_string())
+        .map_err(|e| ApiError::internal("header", e))?;
+    // The inclusion proof alone: the tiles it needs (the partial ones come with the head).
+    resp.headers_mut()
+        .set(
+            "X-D1-Rows-Read-Proof",
+            &(after_proof - before_proof).to_string(),
+        )
         .map_err(|e| ApiError::internal("header", e))?;
     Ok(resp)
 }

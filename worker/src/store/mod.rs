@@ -192,6 +192,20 @@ impl Store {
         Ok(results)
     }
 
+    /// Several reads in one round trip.
+    async fn read_batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, ApiError> {
+        let results = self
+            .db
+            .batch(statements)
+            .await
+            .map_err(|e| ApiError::internal("query", e))?;
+        results.iter().for_each(|r| self.count(r));
+        Ok(results)
+    }
+
     /// The schema version the applied migrations recorded in `meta`.
     pub async fn schema_version(&self) -> Result<u32, ApiError> {
         let row: Option<MetaRow> = self

@@ -41,7 +41,8 @@ impl Store {
         .await
     }
 
-    /// Full tiles by id (one query, ids passed as a JSON array of `[level, idx]`).
+    /// Full tiles by id: one primary-key lookup per tile, sent as one batch (one
+    /// round trip), so D1 reads exactly one row per tile.
     pub async fn tiles(
         &self,
         log_id: &str,
@@ -50,15 +51,23 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let wanted: Vec<[u64; 2]> = ids.iter().map(|t| [u64::from(t.level), t.index]).collect();
-        let json = serde_json::to_string(&wanted).map_err(|e| ApiError::internal("tile ids", e))?;
-        let rows: Vec<TileRow> = self
-            .all(
-                "SELECT level, idx, hashes FROM tiles WHERE log_id = ?1 AND (level, idx) IN \
-                 (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))",
-                &[log_id.into(), (&json).into()],
-            )
-            .await?;
+        let statements = ids
+            .iter()
+            .map(|t| {
+                self.stmt(
+                    "SELECT level, idx, hashes FROM tiles WHERE log_id = ?1 AND level = ?2 AND idx = ?3",
+                    &[log_id.into(), Arg::Int(t.level.into()), Arg::Big(t.index)],
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut rows: Vec<TileRow> = Vec::with_capacity(ids.len());
+        for result in self.read_batch(statements).await? {
+            rows.extend(
+                result
+                    .results::<TileRow>()
+                    .map_err(|e| ApiError::internal("decode tiles", e))?,
+            );
+        }
         Ok(rows
             .into_iter()
             .map(|r| {
