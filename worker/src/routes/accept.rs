@@ -20,23 +20,14 @@ impl Submission {
         inputs: &[DeltaInput],
         now_ms: u64,
     ) -> Result<Submission, ApiError> {
-        let id = ids::new_id("anc_")?;
-        let record_ids = (0..inputs.len())
-            .map(|_| ids::new_id("rec_"))
-            .collect::<Result<_, _>>()?;
-        let received_at = clock::rfc3339(now_ms);
-        let built = ingest::build_deltas(
-            &caller.tenant_id,
-            caller.environment,
-            inputs,
-            record_ids,
-            &received_at,
-        )?;
-        Ok(Submission {
-            id,
-            received_at,
-            period: clock::month(now_ms),
-            built,
+        Submission::new("anc_", inputs.len(), now_ms, |record_ids, received_at| {
+            ingest::build_deltas(
+                &caller.tenant_id,
+                caller.environment,
+                inputs,
+                record_ids,
+                received_at,
+            )
         })
     }
 
@@ -45,18 +36,30 @@ impl Submission {
         inputs: &[WriteInput],
         now_ms: u64,
     ) -> Result<Submission, ApiError> {
-        let id = ids::new_id("req_")?;
-        let record_ids = (0..inputs.len())
+        Submission::new("req_", inputs.len(), now_ms, |record_ids, received_at| {
+            ingest::build_writes(
+                &caller.tenant_id,
+                caller.environment,
+                inputs,
+                record_ids,
+                received_at,
+            )
+        })
+    }
+
+    /// Fresh ids for the submission and its `n` records, then the items.
+    fn new(
+        prefix: &str,
+        n: usize,
+        now_ms: u64,
+        build: impl FnOnce(Vec<String>, &str) -> Result<Built, ApiError>,
+    ) -> Result<Submission, ApiError> {
+        let id = ids::new_id(prefix)?;
+        let record_ids = (0..n)
             .map(|_| ids::new_id("rec_"))
             .collect::<Result<_, _>>()?;
         let received_at = clock::rfc3339(now_ms);
-        let built = ingest::build_writes(
-            &caller.tenant_id,
-            caller.environment,
-            inputs,
-            record_ids,
-            &received_at,
-        )?;
+        let built = build(record_ids, &received_at)?;
         Ok(Submission {
             id,
             received_at,

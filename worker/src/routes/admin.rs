@@ -38,7 +38,9 @@ fn optional_count(
     }
 }
 
-async fn tenant_or_404(store: &Store, id: &str) -> Result<TenantRow, ApiError> {
+/// The tenant named by the `:id` path parameter.
+async fn tenant_or_404(store: &Store, ctx: &RouteContext<AppState>) -> Result<TenantRow, ApiError> {
+    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     store
         .tenant(id)
         .await?
@@ -87,11 +89,7 @@ pub async fn get_tenant(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let (store, _) = setup(&mut req, &ctx.env).await?;
-    let tenant = tenant_or_404(
-        &store,
-        ctx.param("id").map(String::as_str).unwrap_or_default(),
-    )
-    .await?;
+    let tenant = tenant_or_404(&store, &ctx).await?;
     let vendors = store.vendor_accounts(&tenant.id).await?;
     let mut data = tenant_json(&tenant);
     data["vendorAccounts"] = vendors
@@ -106,11 +104,7 @@ pub async fn update_tenant(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let (store, body) = setup(&mut req, &ctx.env).await?;
-    let mut tenant = tenant_or_404(
-        &store,
-        ctx.param("id").map(String::as_str).unwrap_or_default(),
-    )
-    .await?;
+    let mut tenant = tenant_or_404(&store, &ctx).await?;
     let mut f = Fields::parse(&body, "")?;
     if let Some(name) = f.string("name", 200)? {
         if name.trim().is_empty() {
@@ -137,11 +131,7 @@ pub async fn create_key(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let (store, body) = setup(&mut req, &ctx.env).await?;
-    let tenant = tenant_or_404(
-        &store,
-        ctx.param("id").map(String::as_str).unwrap_or_default(),
-    )
-    .await?;
+    let tenant = tenant_or_404(&store, &ctx).await?;
     let mut f = Fields::parse(&body, "")?;
     let environment = f.required_string("environment", 20)?;
     let prefix = match environment.as_str() {
@@ -241,11 +231,7 @@ pub async fn create_vendor_account(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let (store, body) = setup(&mut req, &ctx.env).await?;
-    let tenant = tenant_or_404(
-        &store,
-        ctx.param("id").map(String::as_str).unwrap_or_default(),
-    )
-    .await?;
+    let tenant = tenant_or_404(&store, &ctx).await?;
     if tenant.kind != "middleware" {
         return Err(ApiError::invalid(
             "TENANT_NOT_MIDDLEWARE",
@@ -297,11 +283,7 @@ pub async fn create_webhook(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let (store, body) = setup(&mut req, &ctx.env).await?;
-    let tenant = tenant_or_404(
-        &store,
-        ctx.param("id").map(String::as_str).unwrap_or_default(),
-    )
-    .await?;
+    let tenant = tenant_or_404(&store, &ctx).await?;
     let mut f = Fields::parse(&body, "")?;
     let url = f.required_string("url", 2048)?;
     check_url(&url)?;

@@ -197,13 +197,10 @@ impl Store {
         &self,
         statements: Vec<D1PreparedStatement>,
     ) -> Result<Vec<D1Result>, ApiError> {
-        let results = self
-            .db
-            .batch(statements)
-            .await
-            .map_err(|e| ApiError::internal("query", e))?;
-        results.iter().for_each(|r| self.count(r));
-        Ok(results)
+        self.batch("query", statements).await.map_err(|e| match e {
+            WriteError::Other(e) => e,
+            _ => ApiError::internal("query", "constraint on a read"),
+        })
     }
 
     /// The schema version the applied migrations recorded in `meta`.
