@@ -40,11 +40,20 @@ async function waitVerified(baseUrl, key, ids, timeoutMs = 90_000) {
   }
 }
 
-/** Every entry of a customer's current-month log, with proofs, in one receipt. */
-async function receipt(baseUrl, key, customer) {
-  const r = await api(baseUrl, key, 'GET', `/api/v1/balance/receipt/${customer}?limit=1000`);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body.data;
+/** Every entry of a customer's current-month log, with proofs, in one receipt. A 409
+ *  CHECKPOINT_PENDING (records still being sequenced, e.g. under a dead instance's lease
+ *  after a crash) is retried after its Retry-After, as a client should. */
+async function receipt(baseUrl, key, customer, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await api(baseUrl, key, 'GET', `/api/v1/balance/receipt/${customer}?limit=1000`);
+    if (r.status === 409 && r.body.error?.code === 'CHECKPOINT_PENDING' && Date.now() < deadline) {
+      await new Promise((ok) => setTimeout(ok, 1_000 * Number(r.headers.get('retry-after'))));
+      continue;
+    }
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.data;
+  }
 }
 
 before(async () => {
@@ -122,6 +131,66 @@ test('16 concurrent writers: no gap, no duplicate, exact balances, consistent ch
       assert.equal(roots.get(fromSize), fromRoot, 'previous checkpoint is one of this log');
       assert.equal(V.verifyConsistency(fromSize, fromRoot, toSize, c.proofRoot, proof), true);
     }
+  }
+});
+
+test('an all-customers checkpoint over more customers than one call takes: calling again continues until complete', async () => {
+  const t = await createTenant(worker.baseUrl, { name: 'Many customers', rateLimitPerMinute: 100_000 });
+  const key = t.keys.sandbox;
+  const names = Array.from({ length: 30 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+  const batch = await api(worker.baseUrl, key, 'POST', '/api/v1/balance/delta/batch',
+    { deltas: names.map((c, i) => ({ customerId: c, delta: i + 1, reason: 'seat' })) });
+  assert.equal(batch.status, 201, JSON.stringify(batch.body));
+  await waitVerified(worker.baseUrl, key, batch.body.data.results.map((r) => r.recordId));
+
+  const call = async () => {
+    const r = await api(worker.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', {});
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body.data;
+  };
+  const first = await call();
+  assert.equal(first.checkpoints.length, 25);
+  assert.ok(first.checkpoints.every((c) => c.created === true));
+  assert.deepEqual([first.truncated, first.complete], [true, false]);
+  const second = await call();
+  const created = second.checkpoints.filter((c) => c.created).map((c) => c.customerId);
+  assert.deepEqual(created, names.slice(25), 'the second call checkpoints the customers the first left');
+  assert.deepEqual([second.truncated, second.complete], [true, true]);
+  const third = await call();
+  assert.ok(third.checkpoints.every((c) => c.idempotent === true), 'nothing new once complete');
+  assert.equal(third.complete, true);
+
+  const list = await api(worker.baseUrl, key, 'GET', '/api/v1/balance/checkpoints?limit=100');
+  const byCustomer = new Map(list.body.data.checkpoints.map((c) => [c.customerId, c]));
+  assert.deepEqual([...byCustomer.keys()].sort(), names);
+  names.forEach((c, i) => assert.equal(byCustomer.get(c).closingBalance, i + 1));
+  for (const c of byCustomer.values()) assert.equal(V.verifyCheckpoint(c.note, vkeys).count, 1);
+});
+
+test('a checkpoint asked for while records wait sequences them first and signs the head after them', async () => {
+  const w = await startWorker({ vars: { SEQUENCE_AFTER_RESPONSE: 'false' } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Deferred' });
+    const key = t.keys.sandbox;
+    for (const customer of ['q1', 'q2']) {
+      for (const d of ['4.5', '-1']) {
+        const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta', `{"customerId":"${customer}","delta":${d},"reason":"x"}`);
+        assert.equal(r.status, 201);
+        assert.equal(r.body.data.status, 'QUEUED');
+      }
+    }
+    const one = await api(w.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', { customerId: 'q1' });
+    assert.equal(one.status, 201, JSON.stringify(one.body));
+    const all = await api(w.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', {});
+    assert.equal(all.status, 201, JSON.stringify(all.body));
+    const keys = (await api(w.baseUrl, null, 'GET', '/.well-known/vericord/keys')).body.data.keys.map((k) => k.verifierKey);
+    for (const c of [one.body.data, ...all.body.data.checkpoints]) {
+      const note = V.verifyCheckpoint(c.note, keys);
+      assert.deepEqual([note.size, note.count, note.closing], [2, 2, '3.5'], c.customerId);
+      assert.equal(note.root, c.proofRoot);
+    }
+  } finally {
+    await w.stop();
   }
 });
 

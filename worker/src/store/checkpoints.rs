@@ -42,7 +42,51 @@ pub struct CheckpointFilter<'a> {
     pub to: Option<&'a str>,
 }
 
+#[derive(Deserialize)]
+struct Candidate {
+    id: String,
+    needs: u8,
+}
+
 impl Store {
+    /// Customer logs with records in `[start, end)` (not failed), at most
+    /// `limit`: first those with no checkpoint yet for this scope at its current
+    /// size, then the others, each group in customer order. Returns `(log id,
+    /// needs a checkpoint)`. The scope key mirrors `checkpointing::create`'s
+    /// `label#size`, so a checkpointed log moves back and repeated calls advance.
+    pub async fn logs_to_checkpoint(
+        &self,
+        tenant_id: &str,
+        environment: &str,
+        vendor_account_id: Option<&str>,
+        (label, start, end): (&str, &str, &str),
+        limit: u32,
+    ) -> Result<Vec<(String, bool)>, ApiError> {
+        let rows: Vec<Candidate> = self
+            .all(
+                "SELECT l.id, NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.log_id = l.id AND c.scope = ?4 || '#' || \
+                       COALESCE((SELECT r.seq + 1 FROM records r WHERE r.log_id = l.id AND r.received_at < ?6 \
+                                 AND r.seq IS NOT NULL ORDER BY r.received_at DESC, r.seqno DESC LIMIT 1), 0)) AS needs \
+                 FROM logs l \
+                 WHERE l.tenant_id = ?1 AND l.environment = ?2 AND l.kind = 'customer' \
+                   AND (?3 IS NULL OR l.vendor_account_id = ?3) \
+                   AND EXISTS (SELECT 1 FROM records r WHERE r.log_id = l.id \
+                               AND r.received_at >= ?5 AND r.received_at < ?6 AND r.failed_reason IS NULL) \
+                 ORDER BY needs DESC, l.subject_id, l.id LIMIT ?7",
+                &[
+                    tenant_id.into(),
+                    environment.into(),
+                    vendor_account_id.into(),
+                    label.into(),
+                    start.into(),
+                    end.into(),
+                    Arg::Big(limit.into()),
+                ],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.needs != 0)).collect())
+    }
+
     /// Inserts a checkpoint; `Ok(false)` if the same scope and size already exist.
     pub async fn insert_checkpoint(
         &self,
