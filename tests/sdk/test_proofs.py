@@ -682,6 +682,31 @@ def test_receipt_unscoped_and_scoped_through_the_invoice_proof_route(sdk, new_te
         pac.balance.invoice_proof(unique("nobody"), {"period": month})
 
 
+def test_proof_routes_find_customer_ids_the_sdk_percent_encodes(sdk, new_tenant, recorder, keys):
+    """`:` is a valid customerId character; the SDK sends it as %3A in every path."""
+    pac = sdk(new_tenant()["sandbox"], transport=recorder)
+    customer = f"acct:eu.{uuid.uuid4().hex[:8]}_x-1"
+    emitted = emit_all(pac, customer, [7, -2.5])
+    month = emitted[0]["receivedAt"][:7]
+
+    receipt = pac.balance.receipt(customer)
+    assert "/receipt/acct%3Aeu." in recorder.calls[-1]["url"]
+    assert receipt["customerId"] == customer
+    assert [d["recordId"] for d in receipt["deltas"]] == [e["recordId"] for e in emitted]
+    verify_receipt(receipt, keys, keys["name"])
+    scoped = pac.balance.invoice_proof(customer, {"period": month})
+    assert "/invoice-proof/acct%3Aeu." in recorder.calls[-1]["url"]
+    assert (scoped["customerId"], scoped["proofRoot"]) == (customer, receipt["proofRoot"])
+
+    derived = pac.balance.derive(customer)
+    assert "/derive/acct%3Aeu." in recorder.calls[-1]["url"]
+    assert (derived["customerId"], derived["computedBalance"]) == (customer, 4.5)
+    gaps = pac.balance.gaps(customer)
+    assert "/gaps/acct%3Aeu." in recorder.calls[-1]["url"]
+    assert (gaps["customerId"], gaps["size"], gaps["hasGaps"]) == (customer, 2, False)
+    assert pac.balance.delta_status(emitted[0]["recordId"])["customerId"] == customer
+
+
 def test_receipt_proofs_verify_from_first_principles(sdk, new_tenant, keys):
     """Item hashes, entry hashes, inclusion proofs and the signed note, recomputed here."""
     pac = sdk(new_tenant()["sandbox"])

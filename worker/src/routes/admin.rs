@@ -8,7 +8,7 @@ use crate::api::{ok, ApiError};
 use crate::auth::{authenticate_admin, secret_digest};
 use crate::body::{read, Fields};
 use crate::store::{KeyInfo, Store, TenantRow, VendorAccountRow, WebhookEndpointRow};
-use crate::{clock, ids, AppState};
+use crate::{clock, ids, query, AppState};
 
 /// Rate limit of new keys unless given: the `DEFAULT_RATE_LIMIT_PER_MINUTE` var, else 1200.
 fn default_rate_limit(env: &Env) -> u32 {
@@ -40,7 +40,7 @@ fn optional_count(
 
 /// The tenant named by the `:id` path parameter.
 async fn tenant_or_404(store: &Store, ctx: &RouteContext<AppState>) -> Result<TenantRow, ApiError> {
-    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    let id = &query::param(ctx, "id");
     store
         .tenant(id)
         .await?
@@ -188,10 +188,7 @@ pub async fn update_key(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let (store, body) = setup(&mut req, &ctx.env).await?;
-    let id = ctx
-        .param("publicId")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let id = &query::param(&ctx, "publicId");
     let mut info = store
         .key_info(id)
         .await?
@@ -322,10 +319,7 @@ pub async fn rotate_webhook_secret(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let (store, body) = setup(&mut req, &ctx.env).await?;
-    let id = ctx
-        .param("webhookId")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let id = &query::param(&ctx, "webhookId");
     let w = store
         .webhook_endpoint(id)
         .await?

@@ -15,7 +15,7 @@ use crate::auth::authenticate;
 use crate::body::read;
 use crate::ingest;
 use crate::store::{Accept, Append, NewRecord, NewSubmission, Store, Verified};
-use crate::{clock, ids, sequencer, AppState};
+use crate::{clock, ids, query, sequencer, AppState};
 
 fn enabled(env: &worker::Env) -> bool {
     env.var("BENCH_ROUTES")
@@ -98,10 +98,7 @@ pub async fn drain(req: Request, ctx: RouteContext<AppState>) -> Result<Response
     let now_ms = clock::now_ms();
     let store = Store::from_env(&ctx.env)?;
     let caller = authenticate(&req, &store, now_ms).await?;
-    let customer = ctx
-        .param("customerId")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let customer = &query::param(&ctx, "customerId");
     let log = ingest::customer_log(&caller.tenant_id, caller.environment, customer, None);
     let started = clock::now_ms();
     let r = sequencer::drain(&store, &log.id).await?;

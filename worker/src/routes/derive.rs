@@ -11,7 +11,7 @@ use crate::auth::{authenticate, Caller};
 use crate::body::{read, Fields};
 use crate::checkpointing::{self, balance_at};
 use crate::ingest::MAX_ID_CHARS;
-use crate::query::Query;
+use crate::query::{self, Query};
 use crate::routes::checkpoints::customer_log;
 use crate::routes::views::status_of;
 use crate::scope::{self, Resolved, ScopeInput};
@@ -119,10 +119,7 @@ pub async fn derive(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     let store = Store::from_env(&ctx.env)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
-    let customer_id = ctx
-        .param("customerId")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let customer_id = &query::param(&ctx, "customerId");
     let starting = q
         .get("startingBalance")
         .map(|t| parse_amount(t, "startingBalance"))
@@ -254,10 +251,7 @@ pub async fn gaps(req: Request, ctx: RouteContext<AppState>) -> Result<Response,
     let store = Store::from_env(&ctx.env)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
-    let customer_id = ctx
-        .param("customerId")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let customer_id = &query::param(&ctx, "customerId");
     let log = customer_log(&store, &caller, customer_id, q.get("vendorAccountId")).await?;
     let from = q.int("fromSequence", 0, 0, u64::MAX >> 11)?;
     let to = q.int(

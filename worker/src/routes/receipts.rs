@@ -12,7 +12,7 @@ use crate::api::{number, ok, ApiError};
 use crate::auth::authenticate;
 use crate::checkpointing::{self, checkpoint_json};
 use crate::proofs::{hex, TreeReader};
-use crate::query::Query;
+use crate::query::{self, Query};
 use crate::routes::checkpoints::{base_url, customer_log};
 use crate::routes::views::status_of;
 use crate::scope::{self, Resolved, ScopeInput};
@@ -52,10 +52,7 @@ pub async fn customer_receipt(
     let store = Store::from_env(&ctx.env)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
-    let customer_id = ctx
-        .param("customerId")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let customer_id = &query::param(&ctx, "customerId");
     let input = ScopeInput {
         period: q.get("period").map(String::from),
         time_preset: q.get("timePreset").map(String::from),
@@ -196,7 +193,7 @@ pub async fn receipt(req: Request, ctx: RouteContext<AppState>) -> Result<Respon
     let now_ms = clock::now_ms();
     let store = Store::from_env(&ctx.env)?;
     let caller = authenticate(&req, &store, now_ms).await?;
-    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    let id = &query::param(&ctx, "id");
     if id.starts_with("rec_") {
         return record_receipt(&req, &ctx, &store, &caller, id, now_ms).await;
     }

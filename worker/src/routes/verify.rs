@@ -8,7 +8,7 @@ use worker::{Request, Response, RouteContext};
 
 use crate::api::{number, ok, ApiError};
 use crate::proofs::TreeReader;
-use crate::query::Query;
+use crate::query::{self, Query};
 use crate::routes::views::status_of;
 use crate::signing;
 use crate::store::{RecordRow, Store};
@@ -54,10 +54,7 @@ async fn recorded_by(
 pub async fn verify(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
     let q = Query::of(&req)?;
-    let raw = ctx
-        .param("proofRoot")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let raw = &query::param(&ctx, "proofRoot");
     let root: Hash = raw.parse().map_err(|_| {
         ApiError::invalid(
             "VALIDATION_ERROR",

@@ -11,7 +11,7 @@ use crate::api::{ok, ApiError};
 use crate::auth::authenticate;
 use crate::body::{read, Fields};
 use crate::dispatcher::{self, Config};
-use crate::query::Query;
+use crate::query::{self, Query};
 use crate::store::{DeliveryRow, Store};
 use crate::{clock, AppState};
 
@@ -85,7 +85,7 @@ pub async fn retry(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
     let body = read(&mut req).await?;
     // The SDK sends `{}`; an empty body is as good.
     Fields::parse(if body.trim().is_empty() { "{}" } else { &body }, "")?.finish()?;
-    let event_id = ctx.param("eventId").map(String::as_str).unwrap_or_default();
+    let event_id = &query::param(&ctx, "eventId");
     let reset = store
         .reset_deliveries(&caller.tenant_id, caller.env(), event_id, now_ms)
         .await?;
