@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SimpleMerkleTree } from '@openzeppelin/merkle-tree';
 import * as V from '../../crates/wasm/pkg/node.js';
 import { startWorker, applyMigrations } from './harness.mjs';
-import { createTenant, api } from './fixtures.mjs';
+import { createTenant, api, admin, d1, sql } from './fixtures.mjs';
 
 const CUSTOMERS = ['c0', 'c1', 'c2', 'c3'];
 let worker;
@@ -189,6 +189,55 @@ test('a checkpoint asked for while records wait sequences them first and signs t
       assert.deepEqual([note.size, note.count, note.closing], [2, 2, '3.5'], c.customerId);
       assert.equal(note.root, c.proofRoot);
     }
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a record that cannot be verified ends FAILED with its reason, a delta.failed event, and the log goes on without it', async () => {
+  const w = await startWorker({ vars: { SEQUENCE_AFTER_RESPONSE: 'false' } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Failing' });
+    const key = t.keys.sandbox;
+    // Deliveries to a closed port fail; the outbox row is what is checked here.
+    await admin(w.baseUrl, 'POST', `/admin/tenants/${t.id}/webhooks`, { url: 'http://127.0.0.1:9/hook', environment: 'sandbox' });
+    const ids = [];
+    for (const d of ['5', '2', '3', '4']) {
+      const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta', `{"customerId":"f1","delta":${d},"reason":"x"}`);
+      assert.equal(r.status, 201);
+      ids.push(r.body.data.recordId);
+    }
+    // Storage corrupted while the records wait: one item no longer hashes to its
+    // itemHash, another's amount column no longer matches its item.
+    await d1(w.persistDir, `UPDATE records SET item = replace(item, '"2"', '"20"') WHERE id = ${sql(ids[1])}`);
+    await d1(w.persistDir, `UPDATE records SET amount = '7' WHERE id = ${sql(ids[3])}`);
+    const c = await api(w.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', { customerId: 'f1' });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    const keys = (await api(w.baseUrl, null, 'GET', '/.well-known/vericord/keys')).body.data.keys.map((k) => k.verifierKey);
+    const note = V.verifyCheckpoint(c.body.data.note, keys);
+    assert.deepEqual([note.size, note.count, note.closing], [2, 2, '8']);
+
+    const status = async (id) => (await api(w.baseUrl, key, 'GET', `/api/v1/balance/delta/${id}`)).body.data;
+    const [a, b, d3, e] = await Promise.all(ids.map(status));
+    assert.deepEqual([a.status, a.sequenceNumber, d3.status, d3.sequenceNumber], ['VERIFIED', '0', 'VERIFIED', '1']);
+    assert.deepEqual([b.status, b.failedReason], ['FAILED', 'stored item does not hash to its itemHash']);
+    assert.deepEqual([e.status, e.failedReason], ['FAILED', 'stored amount differs from the item\'s']);
+    assert.equal(b.sequenceNumber ?? null, null);
+
+    // One event per outcome, each queued for delivery to the endpoint.
+    const hooks = (await api(w.baseUrl, key, 'GET', '/api/v1/balance/webhooks?limit=100')).body.data.deliveries;
+    assert.deepEqual(hooks.map((h) => h.event).sort(), ['checkpoint.verified', 'delta.failed', 'delta.failed', 'delta.verified', 'delta.verified']);
+    const events = await d1(w.persistDir, `SELECT body FROM events WHERE tenant_id = ${sql(t.id)} AND type = 'delta.failed'`);
+    const data = events.map((row) => JSON.parse(row.body).data).sort((x, y) => x.recordId.localeCompare(y.recordId));
+    const want = [[ids[1], b.failedReason], [ids[3], e.failedReason]].sort((x, y) => x[0].localeCompare(y[0]));
+    assert.deepEqual(data.map((x) => [x.recordId, x.error]), want);
+    assert.ok(data.every((x) => x.status === 'failed' && x.customerId === 'f1'));
+
+    // The log goes on: a later delta is sequence 2 on top of the verified balance.
+    const next = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta', '{"customerId":"f1","delta":1,"reason":"x"}');
+    await api(w.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', { customerId: 'f1' });
+    const n = await status(next.body.data.recordId);
+    assert.deepEqual([n.status, n.sequenceNumber, n.balanceAfter], ['VERIFIED', '2', 9]);
   } finally {
     await w.stop();
   }
