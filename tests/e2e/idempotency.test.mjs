@@ -1,4 +1,4 @@
-// Idempotency-Key on emit, batch and writes: replay, 409 on another body, 202
+// Idempotency-Key on emit, batch, writes and checkpoint: replay, 409 on another body, 202
 // while in flight, exactly one record under parallel retries, scope per tenant
 // and environment, and a failed request never consumes its key.
 import { test, before, after } from 'node:test';
@@ -130,6 +130,39 @@ for (const [route, path, send, body, okStatus] of [
     assert.equal(id(late), id(original[0]));
   });
 }
+
+test('checkpoint: the same key replays the first checkpoint after the log has grown; another body is 409; a failure frees the key', async () => {
+  const c = uid('ck');
+  const post = (body, k) => raw(worker.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', JSON.stringify(body), k ? idem(k) : {});
+  assertOk(await emit(worker.baseUrl, key, delta({ customerId: c, delta: 4 })), 201);
+  const k = uid('ckk');
+  const first = await post({ customerId: c }, k);
+  assertOk(first, 201);
+  assert.equal(first.headers.get('idempotent-replayed'), null);
+  assert.deepEqual([first.body.data.treeSize, first.body.data.closingBalance], [1, 4]);
+
+  assertOk(await emit(worker.baseUrl, key, delta({ customerId: c, delta: 1 })), 201);
+  const again = await post({ customerId: c }, k);
+  assert.equal(again.status, 201);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(again.body, first.body);
+  // Without the key the same request closes the grown log: a new checkpoint.
+  const fresh = assertOk(await post({ customerId: c }), 201);
+  assert.notEqual(fresh.checkpointId, first.body.data.checkpointId);
+  assert.deepEqual([fresh.treeSize, fresh.closingBalance, fresh.previousCheckpointId], [2, 5, first.body.data.checkpointId]);
+
+  assertError(await post({ customerId: c, period: first.body.data.period }, k), 409, 'IDEMPOTENCY_KEY_REUSED');
+  assertError(await emit(worker.baseUrl, key, delta({ customerId: c }), idem(k)), 409, 'IDEMPOTENCY_KEY_REUSED');
+
+  // A refused request (400 before the claim, 404 after it) leaves the key free.
+  const k2 = uid('ckk2');
+  assertError(await post({ customerId: c, period: '2020-13' }, k2), 400, 'VALIDATION_ERROR', 'period');
+  assertError(await post({ customerId: uid('nobody') }, k2), 404, 'CUSTOMER_NOT_FOUND');
+  const later = await post({ customerId: c }, k2);
+  assertOk(later, 201);
+  assert.equal(later.headers.get('idempotent-replayed'), null);
+  assert.equal(later.body.data.checkpointId, fresh.checkpointId); // idempotent per resolved scope
+});
 
 test('in flight: a pending claim answers 202 IDEMPOTENCY_PENDING, another body 409; an expired claim is taken over', async () => {
   const k = uid('pending');

@@ -567,6 +567,16 @@ def test_checkpoint_one_customer_is_idempotent_and_extends_consistently(sdk, new
     assert consistency_ok(2, 3, proof["proof"], first["proofRoot"], third["proofRoot"])
     assert not consistency_ok(2, 3, proof["proof"], third["proofRoot"], third["proofRoot"])
 
+    # The SDK's idempotencyKey option travels as the Idempotency-Key header: a retry
+    # replays the first answer even after the log has grown.
+    key = f"chk-{uuid.uuid4().hex}"
+    keyed = pac.balance.checkpoint(customer, {"idempotencyKey": key})
+    assert recorder.last("POST", "/api/v1/balance/checkpoint")["headers"]["Idempotency-Key"] == key
+    assert keyed["checkpointId"] == third["checkpointId"]
+    emit_all(pac, customer, [1])
+    assert pac.balance.checkpoint(customer, {"idempotencyKey": key}) == keyed
+    assert pac.balance.checkpoint(customer)["treeSize"] == 4
+
     with pytest.raises(NotFoundError) as caught:
         pac.balance.checkpoint(unique("nobody"))
     assert caught.value.api_body["code"] == "CUSTOMER_NOT_FOUND"
