@@ -1,7 +1,8 @@
 // Webhook delivery end to end: a real `wrangler dev` Worker POSTs to a local
 // receiver. Checks the envelope, headers and signature (recomputed here), retries
 // with backoff, timeouts, the attempt log in GET /api/v1/balance/webhooks, the
-// retry route, secret rotation, and tenant/environment isolation.
+// retry route, secret rotation, tenant/environment isolation, and the writes events
+// (verification.completed / verification.failed).
 //
 // Every delivery received (headers + raw body + the secrets valid for it) is
 // written to $VERICORD_WEBHOOK_CAPTURE when set, for tests/sdk/test_webhook_signatures.py
@@ -12,7 +13,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { startWorker } from './harness.mjs';
-import { admin, api, createTenant } from './fixtures.mjs';
+import { admin, api, createTenant, d1, sql } from './fixtures.mjs';
 
 // Short enough that a full retry schedule takes seconds (see WEBHOOK_* vars in the dispatcher).
 const BASE_MS = 300;
@@ -165,6 +166,32 @@ test('a verified delta is delivered once, with the envelope, headers and signatu
   assert.equal((await deliveries(tenant.keys.production)).total, 0);
   await new Promise((ok) => setTimeout(ok, 500));
   assert.equal(rx.at('/basic').length, 1, 'delivered exactly once');
+});
+
+test('writes: a verified item is delivered as verification.completed, one that cannot be verified as verification.failed', async () => {
+  // Sequencing waits for the cron here, so one stored item can be corrupted first.
+  const w = await startWorker({ vars: { SEQUENCE_AFTER_RESPONSE: 'false', WEBHOOK_BACKOFF_BASE_MS: String(BASE_MS) } });
+  try {
+    const { tenant, endpoint } = await tenantWithEndpoint('Writes', '/writes', w);
+    const [good, bad] = [`wk-${Date.now()}-a`, `wk-${Date.now()}-b`];
+    const res = await api(w.baseUrl, tenant.keys.sandbox, 'POST', '/api/v1/writes', { items: [{ key: good, accountId: 'acc-1', bits: 3 }, { key: bad, accountId: 'acc-1', bits: 5 }] });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const ids = Object.fromEntries((await d1(w.persistDir, `SELECT write_key, id FROM records WHERE write_key IN (${sql(good)}, ${sql(bad)})`)).map((r) => [r.write_key, r.id]));
+    await d1(w.persistDir, `UPDATE records SET amount = '9' WHERE id = ${sql(ids[bad])}`);
+    assert.equal((await fetch(`${w.baseUrl}/cdn-cgi/handler/scheduled`)).status, 200);
+
+    const got = await waitFor('both deliveries', () => rx.at('/writes').length >= 2 && rx.at('/writes'));
+    const by = Object.fromEntries(got.map((r) => [r.headers['x-webhook-event'], r]));
+    assert.deepEqual(Object.keys(by).sort(), ['verification.completed', 'verification.failed']);
+    for (const r of got) assertSigned(r, endpoint.secret);
+    const done = JSON.parse(by['verification.completed'].body);
+    assert.deepEqual([done.event, done.tenantId, done.data.recordId, done.data.status, done.data.sequenceNumber, done.data.balanceAfter], ['verification.completed', tenant.id, ids[good], 'verified', '0', 3]);
+    assert.equal(done.data.anchorId, res.body.data.requestId);
+    const failed = JSON.parse(by['verification.failed'].body);
+    assert.deepEqual([failed.event, failed.data.recordId, failed.data.status, failed.data.error], ['verification.failed', ids[bad], 'failed', "stored amount differs from the item's"]);
+  } finally {
+    await w.stop();
+  }
 });
 
 test('failed attempts are retried with exponential backoff, same event, re-signed', async () => {
