@@ -194,7 +194,7 @@ test('a checkpoint asked for while records wait sequences them first and signs t
   }
 });
 
-test('a record that cannot be verified ends FAILED with its reason, a delta.failed event, and the log goes on without it', async () => {
+test('a record that cannot be verified ends FAILED with its reason, a delta.failed event, and the log goes on without it; gaps finds a lost entry', async () => {
   const w = await startWorker({ vars: { SEQUENCE_AFTER_RESPONSE: 'false' } });
   try {
     const t = await createTenant(w.baseUrl, { name: 'Failing' });
@@ -238,6 +238,13 @@ test('a record that cannot be verified ends FAILED with its reason, a delta.fail
     await api(w.baseUrl, key, 'POST', '/api/v1/balance/checkpoint', { customerId: 'f1' });
     const n = await status(next.body.data.recordId);
     assert.deepEqual([n.status, n.sequenceNumber, n.balanceAfter], ['VERIFIED', '2', 9]);
+
+    // gaps reports the FAILED records as failed, not as gaps; an entry lost from storage is a gap.
+    const whole = (await api(w.baseUrl, key, 'GET', '/api/v1/balance/gaps/f1')).body.data;
+    assert.deepEqual([whole.size, whole.present, whole.hasGaps, whole.failedRecords], [3, 3, false, 2]);
+    await d1(w.persistDir, `DELETE FROM records WHERE id = ${sql(ids[2])}`);
+    const holed = (await api(w.baseUrl, key, 'GET', '/api/v1/balance/gaps/f1')).body.data;
+    assert.deepEqual([holed.expected, holed.present, holed.hasGaps, holed.gaps], [3, 2, true, [{ from: 1, to: 1 }]]);
   } finally {
     await w.stop();
   }
