@@ -1,4 +1,5 @@
-//! Query-string parameters, validated with errors that name the parameter.
+//! Request parameters: path segments, percent-decoded, and the query string,
+//! validated with errors that name the parameter.
 
 use std::collections::HashMap;
 use worker::{Request, RouteContext};
