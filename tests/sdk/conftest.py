@@ -14,8 +14,6 @@ import queue
 import subprocess
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -23,9 +21,11 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from pacspace_sdk import PacSpace
-from pacspace_sdk.client import TransportResponse, default_transport
+from helpers import dev_transport
+from pacspace_sdk.client import TransportResponse
 
 ROOT = Path(__file__).resolve().parents[2]
+
 START_TIMEOUT_S = float(os.environ.get("VERICORD_SDK_START_TIMEOUT", "120"))
 STOP_TIMEOUT_S = 30
 
@@ -38,17 +38,11 @@ class Server:
 
     def admin(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
         """An admin call (bearer ADMIN_TOKEN); returns `data`, fails the test on non-2xx."""
-        request = urllib.request.Request(
-            self.base_url + path,
-            data=None if body is None else json.dumps(body).encode(),
-            method=method,
-            headers={"Authorization": f"Bearer {self.admin_token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                payload = json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            raise AssertionError(f"{method} {path} -> {exc.code} {exc.read()!r}") from exc
+        headers = {"Authorization": f"Bearer {self.admin_token}", "Content-Type": "application/json"}
+        text = None if body is None else json.dumps(body)
+        response = dev_transport(method, self.base_url + path, headers, text, 15_000)
+        assert 200 <= response.status_code < 300, f"{method} {path} -> {response.status_code} {response.body!r}"
+        payload = json.loads(response.body)
         assert payload["success"] is True, payload
         return payload["data"]
 
@@ -111,14 +105,14 @@ def server():
 
 
 class Recorder:
-    """A transport that delegates to the SDK's own `default_transport` and keeps
+    """A transport that delegates to the SDK's own `default_transport` (via `dev_transport`) and keeps
     every exchange, so tests can also assert what went over the wire."""
 
     def __init__(self) -> None:
         self.calls: List[Dict[str, Any]] = []
 
     def __call__(self, method, url, headers, body, timeout_ms) -> TransportResponse:
-        response = default_transport(method, url, headers, body, timeout_ms)
+        response = dev_transport(method, url, headers, body, timeout_ms)
         try:
             parsed = json.loads(response.body) if response.body else None
         except ValueError:
@@ -152,6 +146,7 @@ def sdk(server):
         options.setdefault("base_url", server.base_url)
         options.setdefault("max_retries", 0)
         options.setdefault("timeout", 15_000)
+        options.setdefault("transport", dev_transport)
         options.setdefault(
             "submission",
             {"autoStart": False, "autoFlushOnShutdown": False, "maxRequestsPerMinute": 600},

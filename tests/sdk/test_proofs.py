@@ -36,12 +36,11 @@ from pacspace_sdk import (
     ScopeTooWideError,
     ValidationError,
 )
-from pacspace_sdk.client import default_transport
 from pacspace_sdk.keccak import keccak256
 from pacspace_sdk.record_disclosure import canonicalize_jcs
 from pacspace_sdk.webhooks import Webhooks
 
-from helpers import HASH, RECORD_ID, TIMESTAMP, customer_reference, item_hash, merkle_root, unique
+from helpers import HASH, RECORD_ID, TIMESTAMP, customer_reference, dev_transport, item_hash, merkle_root, unique
 
 CHECKPOINT_ID = re.compile(r"^chk_[0-9a-f]{24}$")
 EVENT_ID = re.compile(r"^evt_[0-9a-f]{24}$")
@@ -252,7 +251,7 @@ def raw(server, method: str, path: str, key: Optional[str] = None, body: Any = N
     headers = {"Content-Type": "application/json"}
     if key:
         headers["X-Api-Key"] = key
-    resp = default_transport(method, server.base_url + path, headers, None if body is None else json.dumps(body), 15_000)
+    resp = dev_transport(method, server.base_url + path, headers, None if body is None else json.dumps(body), 15_000)
     return resp.status_code, (json.loads(resp.body) if resp.body else None)
 
 
