@@ -82,6 +82,7 @@ ensure_chromium() {
 
 # Builds the Worker into worker/build unless its inputs are unchanged.
 build_worker() {
+  build_www
   local stamp="$ROOT/worker/build/.vericord-src-sha" want
   want=$(cd "$ROOT" && cat Cargo.lock Cargo.toml $(git ls-files -co --exclude-standard crates/core worker/src worker/Cargo.toml) | sha256sum | cut -d' ' -f1)
   if [ -f "$ROOT/worker/build/index.js" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
@@ -89,6 +90,16 @@ build_worker() {
   rm -f "$stamp"
   (cd "$ROOT/worker" && worker-build --release) || die "worker build failed"
   echo "$want" >"$stamp"
+}
+
+# The pages in www/ import the npm package's browser build from www/vendor/vericord/.
+build_www() {
+  (cd "$ROOT" && scripts/build-npm >/dev/null) || die "npm package build failed"
+  local pkg="$ROOT/crates/wasm/pkg" dest="$ROOT/www/vendor/vericord" f
+  mkdir -p "$dest"
+  for f in browser.js api.js vericord_wasm.js vericord_wasm_bg.wasm; do
+    cmp -s "$pkg/$f" "$dest/$f" || cp "$pkg/$f" "$dest/$f"
+  done
 }
 
 # apply_migrations <persist-dir>

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod delta;
 pub mod derive;
 pub mod health;
+pub mod pages;
 pub mod receipts;
 pub mod usage;
 pub mod verify;
@@ -36,6 +37,8 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         // Public: the root or the key is the capability.
         get_async "/.well-known/vericord/keys" => verify::keys,
         get_async "/api/v1/verify/:proofRoot" => verify::verify,
+        // The buyer's page for a root (verifyUrl); it verifies in the browser.
+        get_async "/verify/:proofRoot" => pages::verify,
         // Balance API (X-Api-Key).
         post_async "/api/v1/balance/delta" => delta::emit,
         post_async "/api/v1/balance/delta/batch" => delta::batch,

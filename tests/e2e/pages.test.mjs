@@ -1,0 +1,139 @@
+// The buyer's page behind every `verifyUrl` (`/verify/:root`), in headless Chromium against the
+// real Worker: it verifies the signed checkpoint in the browser with the npm package, so a
+// tampered note, a key the buyer did not pin, or a root the server does not know all fail there
+// even though the server answers as usual.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startWorker } from './harness.mjs';
+import { createTenant, api } from './fixtures.mjs';
+import { TEST_KEY, noteKey } from './keys.mjs';
+
+let worker;
+let context;
+let profile;
+let receipt;
+
+before(async () => {
+  worker = await startWorker();
+  const tenant = await createTenant(worker.baseUrl, { name: 'Pages Vendor' });
+  const key = tenant.keys.sandbox;
+  for (const delta of ['100', '-12.5', '0.000000001']) {
+    const r = await api(worker.baseUrl, key, 'POST', '/api/v1/balance/delta', `{"customerId":"buyer-1","delta":${delta},"reason":"usage ${delta}"}`);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  const r = await api(worker.baseUrl, key, 'GET', '/api/v1/balance/receipt/buyer-1');
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  receipt = r.body.data;
+  profile = mkdtempSync(join(tmpdir(), 'vericord-pages-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    timeout: 30_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  await worker?.stop();
+});
+
+/** Opens `url`, waits for the page's verdict; returns it with the facts shown and what went wrong on the page. */
+async function open(url, { tamper } = {}) {
+  const page = await context.newPage();
+  const problems = [];
+  const requests = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('request', (r) => requests.push(r.url()));
+  if (tamper) {
+    await page.route('**/api/v1/verify/**', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: tamper(await res.json()) });
+    });
+  }
+  try {
+    const res = await page.goto(url, { timeout: 30_000 });
+    await page.waitForSelector('#result[data-status]', { timeout: 60_000 });
+    const shown = await page.evaluate(() => {
+      const text = (id) => document.getElementById(id).textContent;
+      const box = document.getElementById('result');
+      return {
+        status: box.dataset.status, code: box.dataset.code, headline: text('headline'), detail: text('detail'),
+        factsShown: !document.getElementById('facts').hidden,
+        facts: Object.fromEntries(['period', 'opening', 'closing', 'count', 'size', 'origin', 'recorder', 'key'].map((id) => [id, text(id)])),
+        rows: [...document.querySelectorAll('#records tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+      };
+    });
+    return { ...shown, headers: res.headers(), problems, requests };
+  } finally {
+    await page.close();
+  }
+}
+
+test('the verifyUrl of a receipt opens a page that verifies the signed checkpoint in the browser', async () => {
+  assert.equal(receipt.verifyUrl, `${worker.baseUrl}/verify/${receipt.proofRoot}`);
+  const v = await open(receipt.verifyUrl);
+  assert.deepEqual(v.problems, []);
+  assert.equal(v.status, 'verified', `${v.code}: ${v.detail}`);
+  assert.equal(v.factsShown, true);
+  // What is shown comes from the signed note: exact decimal texts, not the server's JSON numbers.
+  assert.equal(v.facts.opening, '0');
+  assert.equal(v.facts.closing, '87.500000001');
+  assert.equal(v.facts.count, '3');
+  assert.equal(v.facts.size, '3');
+  assert.equal(v.facts.period, receipt.period);
+  assert.ok(v.facts.origin.endsWith(`/sandbox/${receipt.customerReference}`), v.facts.origin);
+  assert.equal(v.facts.recorder, 'Pages Vendor');
+  assert.ok(v.facts.key.includes(TEST_KEY.verifierKey), v.facts.key);
+  assert.deepEqual(v.rows.map((r) => r[3]), ['usage 100', 'usage -12.5', 'usage 0.000000001']);
+  // The page's own code and the wasm come from this origin only, under a strict CSP.
+  assert.ok(v.requests.every((u) => u.startsWith(worker.baseUrl)), v.requests.join('\n'));
+  assert.ok(v.requests.some((u) => u.endsWith('/vendor/vericord/vericord_wasm_bg.wasm')), 'the wasm verifier ran');
+  assert.match(v.headers['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.equal(v.headers['content-type'], 'text/html; charset=utf-8');
+});
+
+test('a key pinned in the link is what counts: the right one verifies, another one does not', async () => {
+  const right = await open(`${receipt.verifyUrl}?key=${encodeURIComponent(TEST_KEY.verifierKey)}`);
+  assert.equal(right.status, 'verified', `${right.code}: ${right.detail}`);
+  assert.ok(right.facts.key.startsWith('pinned in this link'), right.facts.key);
+  const other = noteKey('vericord.test', Buffer.alloc(32, 0x33)).verifierKey;
+  const wrong = await open(`${receipt.verifyUrl}?key=${encodeURIComponent(other)}`);
+  assert.equal(wrong.status, 'failed');
+  assert.equal(wrong.code, 'CHECKPOINT_UNTRUSTED');
+  assert.equal(wrong.factsShown, false);
+});
+
+test('a note altered on its way to the browser is caught there, though the server said verified', async () => {
+  const closing = await open(receipt.verifyUrl, {
+    tamper: (body) => {
+      assert.equal(body.data.verified, true);
+      body.data.verification.note = body.data.verification.note.replace('\nclosing 87.500000001\n', '\nclosing 187.500000001\n');
+      return body;
+    },
+  });
+  assert.equal(closing.status, 'failed');
+  assert.equal(closing.code, 'CHECKPOINT_SIGNATURE_INVALID');
+  assert.equal(closing.factsShown, false);
+  // A validly signed note for another root is not a proof of this one.
+  const swapped = await open(`${worker.baseUrl}/verify/0x${'ab'.repeat(32)}`, {
+    tamper: () => ({ success: true, data: { kind: 'checkpoint', verified: true, verification: { note: receipt.checkpoint.note } } }),
+  });
+  assert.equal(swapped.status, 'failed');
+  assert.equal(swapped.code, 'ROOT_MISMATCH');
+});
+
+test('an unknown or malformed root is an error on the page, never a verdict', async () => {
+  const unknown = await open(`${worker.baseUrl}/verify/0x${'cd'.repeat(32)}`);
+  assert.equal(unknown.status, 'error');
+  assert.equal(unknown.code, 'PROOF_ROOT_NOT_FOUND');
+  const malformed = await open(`${worker.baseUrl}/verify/not-a-root`);
+  assert.equal(malformed.status, 'error');
+  assert.equal(malformed.code, 'VALIDATION_ERROR');
+});
