@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import * as V from '../../crates/wasm/pkg/node.js';
 import { startWorker } from './harness.mjs';
 import { createTenant, api } from './fixtures.mjs';
 import { TEST_KEY, noteKey } from './keys.mjs';
@@ -16,11 +17,14 @@ let worker;
 let context;
 let profile;
 let receipt;
+let tenantKey;
+const key = () => tenantKey;
 
 before(async () => {
   worker = await startWorker();
   const tenant = await createTenant(worker.baseUrl, { name: 'Pages Vendor' });
-  const key = tenant.keys.sandbox;
+  tenantKey = tenant.keys.sandbox;
+  const key = tenantKey;
   for (const delta of ['100', '-12.5', '0.000000001']) {
     const r = await api(worker.baseUrl, key, 'POST', '/api/v1/balance/delta', `{"customerId":"buyer-1","delta":${delta},"reason":"usage ${delta}"}`);
     assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -136,4 +140,32 @@ test('an unknown or malformed root is an error on the page, never a verdict', as
   const malformed = await open(`${worker.baseUrl}/verify/not-a-root`);
   assert.equal(malformed.status, 'error');
   assert.equal(malformed.code, 'VALIDATION_ERROR');
+});
+
+test('the npm package verifies a receipt served by the Worker whole, and refuses it altered or partial', async () => {
+  const keys = [TEST_KEY.verifierKey];
+  const cp = V.verifyReceipt(receipt, keys);
+  assert.deepEqual(
+    { root: cp.root, size: cp.size, count: cp.count, opening: cp.opening, closing: cp.closing, period: cp.period },
+    { root: receipt.proofRoot, size: 3, count: 3, opening: '0', closing: '87.500000001', period: receipt.period },
+  );
+  const code = (r) => {
+    try {
+      V.verifyReceipt(r, keys);
+    } catch (e) {
+      assert.ok(V.isVericordError(e), String(e));
+      return e.code;
+    }
+    return 'accepted';
+  };
+  const altered = structuredClone(receipt);
+  altered.deltas[1].item.reason = 'something else';
+  assert.equal(code(altered), 'ITEM_HASH_MISMATCH');
+  const reordered = structuredClone(receipt);
+  reordered.deltas.reverse();
+  assert.equal(code(reordered), 'RECEIPT_SEQUENCE_MISMATCH');
+  const page = await api(worker.baseUrl, key(), 'GET', '/api/v1/balance/receipt/buyer-1?limit=2');
+  assert.equal(page.status, 200, JSON.stringify(page.body));
+  assert.equal(code(page.body.data), 'RECEIPT_INCOMPLETE');
+  assert.equal(code(receipt), 'accepted');
 });

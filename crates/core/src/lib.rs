@@ -11,6 +11,7 @@ pub mod hash;
 pub mod jcs;
 pub mod log;
 pub mod merkle;
+pub mod receipt;
 pub mod record;
 pub mod reference;
 
@@ -18,5 +19,6 @@ pub use amount::{Amount, AmountError};
 pub use checkpoint::{Checkpoint, CheckpointError, CheckpointSigner};
 pub use hash::{keccak256, Hash};
 pub use merkle::{ConsistencyError, InclusionError, MemoryTree, RootHash};
+pub use receipt::{verify_receipt, ReceiptError};
 pub use record::{item_hash, DeltaItem, Entry, SeqOutOfRange, WriteItem};
 pub use reference::{account_reference, customer_partition, customer_reference, Environment};

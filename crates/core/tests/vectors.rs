@@ -372,3 +372,34 @@ fn checkpoints() {
         );
     }
 }
+
+#[test]
+fn receipts() {
+    let v = load("receipts.json");
+    let keys = trusted(&v);
+    let valid = list(&v, "valid");
+    assert!(valid.len() >= 5);
+    for case in valid {
+        let c = &case["checkpoint"];
+        let got = vericord_core::verify_receipt(&case["receipt"].to_string(), &keys)
+            .unwrap_or_else(|e| panic!("{}: {e}", str_of(case, "description")));
+        assert_eq!(got.origin, str_of(c, "origin"));
+        assert_eq!((got.size, got.count), (num(c, "size"), num(c, "count")));
+        assert_eq!(got.root, hash(c, "root"));
+        assert_eq!(got.period, str_of(c, "period"));
+        assert_eq!(got.opening.to_string(), str_of(c, "opening"));
+        assert_eq!(got.closing.to_string(), str_of(c, "closing"));
+    }
+    let invalid = list(&v, "invalid");
+    assert!(invalid.len() >= 10);
+    for case in invalid {
+        let err = vericord_core::verify_receipt(&case["receipt"].to_string(), &keys)
+            .expect_err(str_of(case, "description"));
+        assert_eq!(
+            err.code(),
+            str_of(case, "error"),
+            "{}",
+            str_of(case, "description")
+        );
+    }
+}

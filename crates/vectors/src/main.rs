@@ -10,6 +10,7 @@ mod consistency;
 mod items;
 mod jcs;
 mod jcs_lines;
+mod receipts;
 mod references;
 mod trees;
 mod util;
@@ -46,6 +47,7 @@ fn write_all(dir: &Path) -> Result<(), String> {
         ("trees.json", trees::build()),
         ("consistency.json", consistency::build()),
         ("checkpoints.json", checkpoints::build()),
+        ("receipts.json", receipts::build()),
     ];
     for (name, value) in files {
         util::write_json(&dir.join(name), &value)?;

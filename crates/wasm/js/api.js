@@ -11,6 +11,7 @@ export {
   verifyCheckpoint,
   verifyConsistency,
   verifyInclusion,
+  verifyReceipt,
 } from './vericord_wasm.js';
 
 export function isVericordError(error) {

@@ -23,7 +23,16 @@ export type ErrorCode =
   | 'CHECKPOINT_MALFORMED'
   | 'CHECKPOINT_UNTRUSTED'
   | 'CHECKPOINT_SIGNATURE_INVALID'
-  | 'VERIFIER_KEY_INVALID';
+  | 'VERIFIER_KEY_INVALID'
+  | 'RECEIPT_MALFORMED'
+  | 'RECEIPT_CHECKPOINT_MISMATCH'
+  | 'RECEIPT_INCOMPLETE'
+  | 'RECEIPT_SEQUENCE_MISMATCH'
+  | 'RECEIPT_RECORD_MISMATCH'
+  | 'RECEIPT_AMOUNT_INVALID'
+  | 'ITEM_HASH_MISMATCH'
+  | 'ENTRY_HASH_MISMATCH'
+  | 'RECEIPT_BALANCE_MISMATCH';
 
 /** What every function throws: a plain `Error` with a stable `code`. */
 export interface VericordError extends Error {
@@ -100,3 +109,11 @@ export function verifyConsistency(
  * (`name+id+base64key`) and returns its fields, or throws.
  */
 export function verifyCheckpoint(note: string, trustedVerifierKeys: string[]): Checkpoint;
+
+/**
+ * Verifies a whole customer receipt (the `data` of `GET /api/v1/balance/receipt/:customerId`,
+ * as an object or JSON text): its signed checkpoint, every record's item, entry and inclusion
+ * proof, and the running balance from the signed opening to the signed closing balance.
+ * Returns the checkpoint, or throws (`RECEIPT_INCOMPLETE` for a page of a receipt).
+ */
+export function verifyReceipt(receipt: object | string, trustedVerifierKeys: string[]): Checkpoint;

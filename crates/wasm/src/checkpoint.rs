@@ -14,8 +14,12 @@ pub fn verify_checkpoint(note: JsValue, trusted: JsValue) -> Result<JsValue, JsV
     let keys = args::strings(&trusted, "trustedVerifierKeys")?;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let cp = Checkpoint::verify(&note, &keys).map_err(|e| from_core("checkpoint:", &e))?;
-    // Sizes come back as JS numbers, so they must be exact (sequence numbers
-    // stay below 2^53 by spec).
+    to_object(&cp)
+}
+
+/// A verified checkpoint as a plain object; sizes must be exact JS numbers
+/// (sequence numbers stay below 2^53 by spec).
+pub fn to_object(cp: &Checkpoint) -> Result<JsValue, JsValue> {
     if cp.size > MAX_SAFE_INTEGER {
         let e = CheckpointError::MalformedBody("tree size above 2^53 - 1");
         return Err(error(e.code(), &format!("checkpoint: {e}")));

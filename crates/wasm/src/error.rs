@@ -7,6 +7,7 @@ use vericord_core::checkpoint::CheckpointError;
 use vericord_core::hash::HashParseError;
 use vericord_core::jcs::JcsError;
 use vericord_core::merkle::{ConsistencyError, InclusionError};
+use vericord_core::receipt::ReceiptError;
 use vericord_core::record::SeqOutOfRange;
 use wasm_bindgen::JsValue;
 
@@ -44,6 +45,7 @@ coded!(
     HashParseError,
     InclusionError,
     JcsError,
+    ReceiptError,
     SeqOutOfRange,
 );
 

@@ -12,3 +12,4 @@ mod checkpoint;
 mod error;
 mod hashing;
 mod proofs;
+mod receipt;

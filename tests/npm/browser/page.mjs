@@ -2,7 +2,7 @@
 // consistency and checkpoint vectors; the test reads window.vericordResults.
 import { suites } from '/lib/checks.mjs';
 
-const FILES = ['trees.json', 'consistency.json', 'checkpoints.json'];
+const FILES = ['trees.json', 'consistency.json', 'checkpoints.json', 'receipts.json'];
 
 async function run() {
   const api = await import('vericord');

@@ -153,6 +153,20 @@ export function checkCheckpoints(api, v) {
   return r;
 }
 
+export function checkReceipts(api, v) {
+  const r = new Report();
+  v.valid.forEach(({ description, receipt, checkpoint }) => {
+    r.check(`receipt: ${description}`, () =>
+      same(sorted(api.verifyReceipt(receipt, v.trusted)), sorted(checkpoint), 'checkpoint') ??
+      same(sorted(api.verifyReceipt(JSON.stringify(receipt), v.trusted)), sorted(checkpoint), 'as JSON text'),
+    );
+  });
+  v.invalid.forEach(({ description, receipt, error }) => {
+    r.rejects(`invalid receipt: ${description}`, error, () => api.verifyReceipt(receipt, v.trusted));
+  });
+  return r;
+}
+
 /** file name → [check, number of vectors it holds]. */
 export const suites = {
   'amounts.json': [checkAmounts, (v) => v.valid.length + v.invalid.length + v.deltas.valid.length + v.deltas.invalid.length],
@@ -162,6 +176,7 @@ export const suites = {
   'trees.json': [checkTrees, (v) => v.trees.reduce((n, t) => n + t.inclusion.length, 0) + v.invalid.length],
   'consistency.json': [checkConsistency, (v) => v.proofs.length + v.invalid.length],
   'checkpoints.json': [checkCheckpoints, (v) => v.valid.length + v.invalid.length],
+  'receipts.json': [checkReceipts, (v) => v.valid.length + v.invalid.length],
 };
 
 export function expectedCount(file, v) {

@@ -19,6 +19,7 @@ const FUNCTIONS = [
   'verifyCheckpoint',
   'verifyConsistency',
   'verifyInclusion',
+  'verifyReceipt',
 ];
 
 const pkgDir = fileURLToPath(new URL('.', import.meta.resolve('vericord')));
@@ -132,6 +133,11 @@ test('bad input throws a VericordError with a stable code', () => {
     ['CHECKPOINT_MALFORMED', () => api.verifyCheckpoint('garbage', [])],
     ['INVALID_ARGUMENT', () => api.verifyCheckpoint('garbage', 'key')],
     ['INVALID_ARGUMENT', () => api.verifyCheckpoint(null, [])],
+    ['INVALID_ARGUMENT', () => api.verifyReceipt(42, [])],
+    ['INVALID_ARGUMENT', () => api.verifyReceipt({}, 'key')],
+    ['RECEIPT_MALFORMED', () => api.verifyReceipt('{', [])],
+    ['RECEIPT_MALFORMED', () => api.verifyReceipt({ checkpoint: {} }, [])],
+    ['CHECKPOINT_MALFORMED', () => api.verifyReceipt({ checkpoint: { note: 'garbage' } }, [])],
   ];
   for (const [want, fn] of cases) assert.equal(code(fn), want, fn.toString());
 });

@@ -1,6 +1,6 @@
 // The browser entry in headless Chromium: a page imports the installed
 // package by its bare name (an import map resolves it through the package's
-// "browser" export) and runs the tree, consistency and checkpoint vectors.
+// "browser" export) and runs the tree, consistency, checkpoint and receipt vectors.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +10,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expectedCount } from '../lib/checks.mjs';
 import { serve } from '../lib/server.mjs';
 
-const FILES = ['trees.json', 'consistency.json', 'checkpoints.json'];
+const FILES = ['trees.json', 'consistency.json', 'checkpoints.json', 'receipts.json'];
 const vectorsDir = process.env.VERICORD_VECTORS;
 const playwright = process.env.VERICORD_PLAYWRIGHT;
 const chromiumPath = process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium';
 
-test('headless Chromium runs the tree and checkpoint vectors', { timeout: 120_000 }, async (t) => {
+test('headless Chromium runs the tree, checkpoint and receipt vectors', { timeout: 120_000 }, async (t) => {
   assert.ok(playwright, 'set VERICORD_PLAYWRIGHT to playwright-core’s index.mjs');
   const { chromium } = await import(pathToFileURL(playwright).href);
   const pkgDir = fileURLToPath(new URL('.', import.meta.resolve('vericord')));
