@@ -286,6 +286,19 @@ pub mod sample {
     use crate::record::{DeltaItem, Entry, Position};
     use crate::{Amount, Hash};
 
+    /// Amounts for sample logs: both signs, nine decimals, the ±1e9 extremes.
+    pub const AMOUNTS: [&str; 9] = [
+        "100",
+        "-12.5",
+        "0.000000001",
+        "7",
+        "-3",
+        "1000000000",
+        "-0.5",
+        "42",
+        "-999999999.999999999",
+    ];
+
     /// A log of `amounts` (decimal texts) for one customer, and a receipt of its entries
     /// `start..` under a checkpoint signed by `signer`; returns the receipt's JSON.
     pub fn receipt(signer: &CheckpointSigner, amounts: &[&str], start: usize) -> Value {
@@ -366,7 +379,7 @@ pub mod sample {
 
 #[cfg(test)]
 mod tests {
-    use super::sample::receipt;
+    use super::sample::{receipt, AMOUNTS};
     use super::*;
     use crate::CheckpointSigner;
     use alloc::string::ToString;
@@ -381,16 +394,6 @@ mod tests {
         verify_receipt(&receipt.to_string(), &[s.verifier_key().as_str()])
     }
 
-    const AMOUNTS: [&str; 7] = [
-        "100",
-        "-12.5",
-        "0.000000001",
-        "7",
-        "-3",
-        "1000000000",
-        "-0.5",
-    ];
-
     #[test]
     fn whole_logs_and_later_periods_verify() {
         for start in 0..AMOUNTS.len() {
@@ -402,7 +405,7 @@ mod tests {
         }
         let cp = check(&receipt(&signer(), &AMOUNTS, 2)).unwrap();
         assert_eq!(cp.opening.to_string(), "87.5");
-        assert_eq!(cp.closing.to_string(), "1000000091.000000001");
+        assert_eq!(cp.closing.to_string(), "133.000000002");
     }
 
     fn refused(r: &Value, code: &str) {

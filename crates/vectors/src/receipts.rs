@@ -5,21 +5,10 @@
 use crate::util::envelope;
 use serde_json::{json, Value};
 use vericord_core::hash::tagged_hash;
-use vericord_core::receipt::sample::receipt;
+use vericord_core::receipt::sample::{receipt, AMOUNTS};
 use vericord_core::{item_hash, verify_receipt, Amount, Checkpoint, CheckpointSigner};
 
 const NAME: &str = "vericord.test";
-const AMOUNTS: [&str; 9] = [
-    "100",
-    "-12.5",
-    "0.000000001",
-    "7",
-    "-3",
-    "1000000000",
-    "-0.5",
-    "42",
-    "-999999999.999999999",
-];
 
 fn signer(label: &str) -> CheckpointSigner {
     let seed = tagged_hash("vericord:vector-seed:v1", label.as_bytes()).0;
