@@ -1,7 +1,8 @@
-// The buyer's page behind every `verifyUrl` (`/verify/:root`), in headless Chromium against the
-// real Worker: it verifies the signed checkpoint in the browser with the npm package, so a
-// tampered note, a key the buyer did not pin, or a root the server does not know all fail there
-// even though the server answers as usual.
+// The buyer's pages in headless Chromium against the real Worker, and the npm package on a
+// receipt the Worker served. `/verify/:root` (every `verifyUrl`) verifies the signed checkpoint
+// in the browser, so a tampered note, a key the buyer did not pin, or a root the server does not
+// know all fail there even though the server answers as usual; `/check` verifies a pasted
+// receipt whole.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -168,4 +169,54 @@ test('the npm package verifies a receipt served by the Worker whole, and refuses
   assert.equal(page.status, 200, JSON.stringify(page.body));
   assert.equal(code(page.body.data), 'RECEIPT_INCOMPLETE');
   assert.equal(code(receipt), 'accepted');
+});
+
+/** Pastes `text` into the /check page (and a pinned key, if any), submits, returns the verdict. */
+async function checkReceipt(text, pinnedKey = '') {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  try {
+    const res = await page.goto(`${worker.baseUrl}/check`, { timeout: 30_000 });
+    assert.match(res.headers()['content-security-policy'], /connect-src 'self'/);
+    await page.fill('#receipt', text);
+    await page.fill('#key', pinnedKey);
+    await page.click('#check');
+    await page.waitForSelector('#result[data-status]', { timeout: 60_000 });
+    const shown = await page.evaluate(() => ({
+      status: document.getElementById('result').dataset.status,
+      code: document.getElementById('result').dataset.code,
+      detail: document.getElementById('detail').textContent,
+      closing: document.getElementById('closing').textContent,
+      factsShown: !document.getElementById('facts').hidden,
+      rows: [...document.querySelectorAll('#records tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+    }));
+    return { ...shown, problems };
+  } finally {
+    await page.close();
+  }
+}
+
+test('the /check page verifies a pasted receipt whole in the browser and lists its records exactly', async () => {
+  const ok = await checkReceipt(JSON.stringify(receipt));
+  assert.deepEqual(ok.problems, []);
+  assert.equal(ok.status, 'verified', `${ok.code}: ${ok.detail}`);
+  assert.equal(ok.closing, '87.500000001');
+  assert.deepEqual(ok.rows.map((r) => [r[0], r[2], r[3]]), [['0', '100', 'usage 100'], ['1', '-12.5', 'usage -12.5'], ['2', '0.000000001', 'usage 0.000000001']]);
+  const pinned = await checkReceipt(JSON.stringify(receipt), TEST_KEY.verifierKey);
+  assert.equal(pinned.status, 'verified', `${pinned.code}: ${pinned.detail}`);
+
+  const altered = structuredClone(receipt);
+  altered.deltas[2].item.delta = '0.00000001';
+  const bad = await checkReceipt(JSON.stringify(altered));
+  assert.equal(bad.status, 'failed');
+  assert.equal(bad.code, 'ITEM_HASH_MISMATCH');
+  assert.match(bad.detail, /deltas\[2\]/);
+  assert.equal(bad.factsShown, false);
+  const untrusted = await checkReceipt(JSON.stringify(receipt), noteKey('vericord.test', Buffer.alloc(32, 0x44)).verifierKey);
+  assert.equal(untrusted.code, 'CHECKPOINT_UNTRUSTED');
+  const junk = await checkReceipt('{"not": "a receipt"');
+  assert.equal(junk.status, 'failed');
+  assert.equal(junk.code, 'RECEIPT_MALFORMED');
 });

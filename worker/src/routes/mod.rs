@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         get_async "/api/v1/verify/:proofRoot" => verify::verify,
         // The buyer's page for a root (verifyUrl); it verifies in the browser.
         get_async "/verify/:proofRoot" => pages::verify,
+        get_async "/check" => pages::check,
         // Balance API (X-Api-Key).
         post_async "/api/v1/balance/delta" => delta::emit,
         post_async "/api/v1/balance/delta/batch" => delta::batch,

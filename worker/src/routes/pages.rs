@@ -1,6 +1,7 @@
-//! The buyer's pages: `GET /verify/:proofRoot` answers with `www/verify.html`
-//! (a static asset), which fetches the public `/api/v1/verify/:proofRoot` and
-//! checks the signed checkpoint in the browser with the npm package.
+//! The buyer's pages, static files of `www/` served under one CSP: `GET /verify/:proofRoot`
+//! answers with `verify.html`, which fetches the public `/api/v1/verify/:proofRoot` and checks
+//! the signed checkpoint in the browser; `GET /check` with `check.html`, which verifies a pasted
+//! receipt whole. Both verify with the npm package.
 
 use worker::{Request, Response, RouteContext};
 
@@ -13,13 +14,25 @@ const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; con
     style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub async fn verify(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
+    page(&req, &ctx, "/verify.html").await
+}
+
+pub async fn check(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
+    page(&req, &ctx, "/check.html").await
+}
+
+async fn page(
+    req: &Request,
+    ctx: &RouteContext<AppState>,
+    file: &str,
+) -> Result<Response, ApiError> {
     let assets = ctx
         .env
         .assets("ASSETS")
         .map_err(|e| ApiError::internal("assets", e))?;
     // The assets binding ignores the host; only the path names the file.
     let mut url = req.url().map_err(|e| ApiError::internal("url", e))?;
-    url.set_path("/verify.html");
+    url.set_path(file);
     url.set_query(None);
     let mut page = assets
         .fetch(url.to_string(), None)
@@ -28,7 +41,7 @@ pub async fn verify(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     if page.status_code() != 200 {
         return Err(ApiError::internal(
             "assets",
-            "www/verify.html is not deployed",
+            format!("www{file} is not deployed"),
         ));
     }
     let body = page
