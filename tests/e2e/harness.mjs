@@ -82,7 +82,17 @@ export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000 } 
   child.stdout.on('data', onOutput);
   child.stderr.on('data', onOutput);
   const exited = new Promise((ok) => child.once('exit', ok));
-  void exited.then(() => logFile?.end());
+  // The group is detached so that stop() can kill it whole; if this process ends without
+  // stop() (a test file that throws or times out), take the group down too rather than leave
+  // a workerd running.
+  const orphanGuard = () => {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+  };
+  process.once('exit', orphanGuard);
+  void exited.then(() => {
+    logFile?.end();
+    process.removeListener('exit', orphanGuard);
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
 
   const stop = async (signal = 'SIGTERM') => {
