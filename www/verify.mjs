@@ -5,7 +5,8 @@ import { isVericordError, verifyCheckpoint } from '/vendor/vericord/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const root = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
-const pinned = new URLSearchParams(location.search).getAll('key');
+// Verifier keys never contain spaces, but a hand-written link's raw `+` decodes as one.
+const pinned = new URLSearchParams(location.search).getAll('key').map((k) => k.trim().replaceAll(' ', '+'));
 
 function show(status, headline, detail = '', code = '') {
   const box = $('result');

@@ -108,6 +108,9 @@ test('a key pinned in the link is what counts: the right one verifies, another o
   const right = await open(`${receipt.verifyUrl}?key=${encodeURIComponent(TEST_KEY.verifierKey)}`);
   assert.equal(right.status, 'verified', `${right.code}: ${right.detail}`);
   assert.ok(right.facts.key.startsWith('pinned in this link'), right.facts.key);
+  // A key pasted into the link by hand, its `+` signs unescaped, is the same key.
+  const raw = await open(`${receipt.verifyUrl}?key=${TEST_KEY.verifierKey}`);
+  assert.equal(raw.status, 'verified', `${raw.code}: ${raw.detail}`);
   const other = noteKey('vericord.test', Buffer.alloc(32, 0x33)).verifierKey;
   const wrong = await open(`${receipt.verifyUrl}?key=${encodeURIComponent(other)}`);
   assert.equal(wrong.status, 'failed');
