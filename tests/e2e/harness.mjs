@@ -66,7 +66,9 @@ export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000 } 
   persistDir ??= mkdtempSync(join(tmpdir(), 'vericord-d1-'));
   if (fresh) applyMigrations(persistDir);
   const port = await freePort();
-  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistDir, '--log-level', process.env.VERICORD_WRANGLER_LOG ?? 'warn'];
+  // --test-scheduled: GET /__scheduled runs the Worker's cron handler. (Miniflare's own
+  // /cdn-cgi/handler/scheduled reaches the static-assets router instead, which has none.)
+  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistDir, '--test-scheduled', '--log-level', process.env.VERICORD_WRANGLER_LOG ?? 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child = spawn(WRANGLER, args, { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
