@@ -104,6 +104,17 @@ test('the verifyUrl of a receipt opens a page that verifies the signed checkpoin
   assert.equal(v.headers['content-type'], 'text/html; charset=utf-8');
 });
 
+test('the static files carry the same policy when fetched directly', async () => {
+  const page = await fetch(`${worker.baseUrl}/verify.html`);
+  assert.equal(page.status, 200);
+  const routed = await fetch(receipt.verifyUrl);
+  assert.equal(page.headers.get('content-security-policy'), routed.headers.get('content-security-policy'));
+  assert.match(page.headers.get('content-security-policy'), /^default-src 'none'; script-src 'self' 'wasm-unsafe-eval'/);
+  const wasm = await fetch(`${worker.baseUrl}/vendor/vericord/vericord_wasm_bg.wasm`);
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  assert.equal(wasm.headers.get('x-content-type-options'), 'nosniff');
+});
+
 test('a key pinned in the link is what counts: the right one verifies, another one does not', async () => {
   const right = await open(`${receipt.verifyUrl}?key=${encodeURIComponent(TEST_KEY.verifierKey)}`);
   assert.equal(right.status, 'verified', `${right.code}: ${right.detail}`);
