@@ -2,36 +2,7 @@
 // signed checkpoint, every record's item, entry and inclusion proof, and the running balance —
 // and lists the records from their verified items (exact amount texts, not JSON floats).
 import { isVericordError, verifyReceipt } from '/vendor/vericord/browser.js';
-
-const $ = (id) => document.getElementById(id);
-
-function show(status, headline, detail, code) {
-  const box = $('result');
-  Object.assign(box.dataset, { status, code });
-  $('headline').textContent = headline;
-  $('detail').textContent = detail;
-  box.hidden = false;
-}
-
-async function publishedKeys() {
-  const body = await (await fetch('/.well-known/vericord/keys')).json();
-  if (body?.success !== true) throw Object.assign(new Error('this deployment publishes no keys'), { code: 'KEYS_UNAVAILABLE' });
-  return body.data.keys.map((k) => k.verifierKey);
-}
-
-function list(receipt) {
-  const rows = receipt.deltas.map((d) => {
-    const tr = document.createElement('tr');
-    for (const v of [d.sequenceNumber, d.item.receivedAt, d.item.delta, d.item.reason]) {
-      const td = document.createElement('td');
-      td.textContent = String(v ?? '');
-      tr.append(td);
-    }
-    return tr;
-  });
-  $('records').tBodies[0].replaceChildren(...rows);
-  $('records').hidden = rows.length === 0;
-}
+import { $, fillRows, publishedKeys, show } from '/page.mjs';
 
 async function check() {
   $('facts').hidden = true;
@@ -50,7 +21,8 @@ async function check() {
   for (const id of ['period', 'opening', 'closing', 'count', 'origin']) $(id).textContent = String(cp[id]);
   $('keyUsed').textContent = pinned ? `pinned: ${pinned}` : `published by this deployment: ${keys.join(', ')}`;
   $('facts').hidden = false;
-  list(JSON.parse(text)); // parses: verifyReceipt accepted it
+  // It parses: verifyReceipt accepted it. Amounts and reasons come from the verified items.
+  fillRows('records', JSON.parse(text).deltas.map((d) => [d.sequenceNumber, d.item.receivedAt, d.item.delta, d.item.reason]));
   show('verified', 'Verified', `Every one of the ${cp.count} records is in the signed log, and they take the balance from ${cp.opening} to ${cp.closing}.`, 'VERIFIED');
 }
 
