@@ -295,6 +295,25 @@ fn signature_lines(note: &str) -> BTreeSet<&str> {
         .collect()
 }
 
+/// A vector file's checkpoint object; its amounts must be canonical text.
+fn checkpoint_of(c: &Value) -> Checkpoint {
+    let amount = |key| {
+        let text = str_of(c, key);
+        let a = Amount::parse(text).expect(key);
+        assert_eq!(a.to_string(), text, "{key} is canonical");
+        a
+    };
+    Checkpoint {
+        origin: str_of(c, "origin").into(),
+        size: num(c, "size"),
+        root: hash(c, "root"),
+        period: str_of(c, "period").into(),
+        opening: amount("opening"),
+        closing: amount("closing"),
+        count: num(c, "count"),
+    }
+}
+
 #[test]
 fn checkpoints() {
     let v = load("checkpoints.json");
@@ -318,16 +337,7 @@ fn checkpoints() {
         "a rotation case"
     );
     for case in valid {
-        let c = &case["checkpoint"];
-        let want = Checkpoint {
-            origin: str_of(c, "origin").into(),
-            size: num(c, "size"),
-            root: hash(c, "root"),
-            period: str_of(c, "period").into(),
-            opening: Amount::parse(str_of(c, "opening")).expect("opening"),
-            closing: Amount::parse(str_of(c, "closing")).expect("closing"),
-            count: num(c, "count"),
-        };
+        let want = checkpoint_of(&case["checkpoint"]);
         let (body, note) = (str_of(case, "body"), str_of(case, "note"));
         assert_eq!(want.body(), body);
         assert_eq!(Checkpoint::parse_body(body), Ok(want.clone()));
@@ -380,15 +390,9 @@ fn receipts() {
     let valid = list(&v, "valid");
     assert!(valid.len() >= 5);
     for case in valid {
-        let c = &case["checkpoint"];
         let got = vericord_core::verify_receipt(&case["receipt"].to_string(), &keys)
             .unwrap_or_else(|e| panic!("{}: {e}", str_of(case, "description")));
-        assert_eq!(got.origin, str_of(c, "origin"));
-        assert_eq!((got.size, got.count), (num(c, "size"), num(c, "count")));
-        assert_eq!(got.root, hash(c, "root"));
-        assert_eq!(got.period, str_of(c, "period"));
-        assert_eq!(got.opening.to_string(), str_of(c, "opening"));
-        assert_eq!(got.closing.to_string(), str_of(c, "closing"));
+        assert_eq!(got, checkpoint_of(&case["checkpoint"]));
     }
     let invalid = list(&v, "invalid");
     assert!(invalid.len() >= 10);

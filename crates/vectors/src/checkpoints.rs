@@ -2,7 +2,7 @@
 //! seed, a key rotation, and notes that must be refused.
 
 use crate::trees::tree;
-use crate::util::envelope;
+use crate::util::{checkpoint_json, envelope};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -78,15 +78,7 @@ fn valid_row(cp: &Checkpoint, note: &str, trusted: &[&str]) -> Value {
     let verified = Checkpoint::verify(note, trusted).expect("valid note");
     assert_eq!(&verified, cp);
     json!({
-        "checkpoint": {
-            "origin": cp.origin,
-            "size": cp.size,
-            "root": cp.root.to_hex(),
-            "period": cp.period,
-            "opening": cp.opening.to_string(),
-            "closing": cp.closing.to_string(),
-            "count": cp.count,
-        },
+        "checkpoint": checkpoint_json(cp),
         "body": cp.body(),
         "note": note,
         "trusted": trusted,

@@ -2,7 +2,7 @@
 //! reduced to what a verifier reads) for logs and periods of several shapes, and tampered ones
 //! that must be refused with their code.
 
-use crate::util::envelope;
+use crate::util::{checkpoint_json, envelope};
 use serde_json::{json, Value};
 use vericord_core::hash::tagged_hash;
 use vericord_core::receipt::sample::{receipt, AMOUNTS};
@@ -13,11 +13,6 @@ const NAME: &str = "vericord.test";
 fn signer(label: &str) -> CheckpointSigner {
     let seed = tagged_hash("vericord:vector-seed:v1", label.as_bytes()).0;
     CheckpointSigner::from_seed(NAME, &seed).expect("valid signer")
-}
-
-fn checkpoint_json(cp: &Checkpoint) -> Value {
-    json!({"origin": cp.origin, "size": cp.size, "root": cp.root.to_hex(), "period": cp.period,
-           "opening": cp.opening.to_string(), "closing": cp.closing.to_string(), "count": cp.count})
 }
 
 fn verify(r: &Value, key: &str) -> Result<Checkpoint, &'static str> {

@@ -1,8 +1,8 @@
 //! Shared helpers: the file envelope, stable pretty output, tampering.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::path::Path;
-use vericord_core::Hash;
+use vericord_core::{Checkpoint, Hash};
 
 /// `{"version": 1, "description": …, <fields in the given order>}`.
 pub fn envelope(description: &str, fields: Vec<(&str, Value)>) -> Value {
@@ -33,4 +33,17 @@ pub fn flip(h: &Hash, byte: usize) -> Hash {
     let mut out = *h;
     out.0[byte % 32] ^= 0x01;
     out
+}
+
+/// A checkpoint's fields as the vector files carry them (amounts as canonical text).
+pub fn checkpoint_json(cp: &Checkpoint) -> Value {
+    json!({
+        "origin": cp.origin,
+        "size": cp.size,
+        "root": cp.root.to_hex(),
+        "period": cp.period,
+        "opening": cp.opening.to_string(),
+        "closing": cp.closing.to_string(),
+        "count": cp.count,
+    })
 }
