@@ -72,12 +72,17 @@ ensure_python_sdk() {
   export VERICORD_PY
 }
 
-ensure_chromium() {
-  [ -x /usr/bin/chromium ] && return 0
-  say "installing Debian chromium (for the browser tests)"
-  local sudo=""
+# Debian packages the tests drive: Chromium (browser tests), poppler-utils (pdftotext and
+# pdftoppm read the PDF exports) and unzip (opens the bundles).
+ensure_debian_packages() {
+  local missing=() sudo=""
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+  command -v unzip >/dev/null || missing+=(unzip)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian ${missing[*]} (for the tests)"
   [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 # Builds the Worker into worker/build unless its inputs are unchanged.
@@ -92,12 +97,13 @@ build_worker() {
   echo "$want" >"$stamp"
 }
 
-# The pages in www/ import the npm package's browser build from www/vendor/vericord/.
+# The pages in www/ import the npm package's browser build from www/vendor/vericord/; the
+# Worker fills close-package-verify.html (with the wasm beside it) into each bundle's verify.html.
 build_www() {
   (cd "$ROOT" && scripts/build-npm >/dev/null) || die "npm package build failed"
   local pkg="$ROOT/crates/wasm/pkg" dest="$ROOT/www/vendor/vericord" f
   mkdir -p "$dest"
-  for f in browser.js api.js vericord_wasm.js vericord_wasm_bg.wasm; do
+  for f in browser.js api.js vericord_wasm.js vericord_wasm_bg.wasm close-package-verify.html; do
     cmp -s "$pkg/$f" "$dest/$f" || cp "$pkg/$f" "$dest/$f"
   done
 }

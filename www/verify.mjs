@@ -8,13 +8,16 @@ const root = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop
 // Verifier keys never contain spaces, but a hand-written link's raw `+` decodes as one.
 const pinned = new URLSearchParams(location.search).getAll('key').map((k) => k.trim().replaceAll(' ', '+'));
 
+// Verified facts come from the signed text alone; the server's other words (who recorded it,
+// its record list) are shown apart, as its claim.
 function fill(cp, data, keySource) {
   const facts = { period: cp.period, opening: cp.opening, closing: cp.closing, count: cp.count, size: cp.size, origin: cp.origin };
   for (const [id, value] of Object.entries(facts)) $(id).textContent = String(value);
-  $('recorder').textContent = data.recordedBy?.displayName ?? '—';
   $('key').textContent = keySource;
-  $('facts').hidden = false;
+  $('verified-facts').hidden = false;
+  $('recorder').textContent = data.recordedBy?.displayName ?? '—';
   fillRows('records', (data.records ?? []).map((r) => [r.sequenceNumber, r.time, r.amount, r.reason, r.status]));
+  $('claims').hidden = false;
 }
 
 async function main() {

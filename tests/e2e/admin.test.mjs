@@ -13,7 +13,7 @@ after(async () => { await worker?.stop(); });
 /** An admin request with an optional token override; returns { status, headers, body }. */
 const adm = (method, path, body, token = ADMIN_TOKEN) => api(worker.baseUrl, undefined, method, path, body, token === null ? {} : { authorization: `Bearer ${token}` });
 const rawAdm = async (method, path, text) => {
-  const res = await fetch(`${worker.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: text });
+  const res = await fetch(`${worker.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: text });
   return { status: res.status, headers: res.headers, body: await res.json() };
 };
 

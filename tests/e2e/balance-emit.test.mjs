@@ -107,8 +107,8 @@ test('optional fields at their limits are accepted; null counts as absent', asyn
   const s = assertOk(await get(worker.baseUrl, key, `/api/v1/balance/delta/${n.recordId}`), 200);
   assert.deepEqual(Object.keys(s.item).sort(), ['count', 'customerId', 'customerReference', 'delta', 'index', 'reason', 'receivedAt', 'recordId', 'type']);
   assert.equal(itemHash(s.item), n.itemHash);
-  // Content-Type is not required to be JSON (curl -d sends a form type).
-  assert.equal((await postRaw(JSON.stringify(valid()), { 'content-type': 'application/x-www-form-urlencoded' })).status, 201);
+  // A charset parameter is fine; a body labelled as a form is not JSON (415, tests/e2e/media-types).
+  assert.equal((await postRaw(JSON.stringify(valid()), { 'content-type': 'application/json; charset=utf-8' })).status, 201);
 });
 
 test('every field rule: 400 with the code and field named, nothing written', async () => {

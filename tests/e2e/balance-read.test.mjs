@@ -41,7 +41,7 @@ test('GET /delta/:recordId returns one delta with status, hashes and the hashed 
       recordId: made.e1.recordId, anchorId: made.e1.anchorId, customerId: 'r-alpha', customerReference: made.e1.customerReference,
       vendorAccountId: null, delta: 10.25, reason: 'topup', referenceId: 'ra-1', metadata: null, adjusts: null,
       status: 'QUEUED', receiptId: made.e1.receiptId, itemsRoot: made.e1.receiptId, itemHash: made.e1.itemHash, itemIndex: 0,
-      receivedAt: made.e1.receivedAt, sequenceNumber: null, entryHash: null, balanceAfter: null, verifiedAt: null,
+      receivedAt: made.e1.receivedAt, sequenceNumber: null, entryHash: null, balanceAfter: null, verifiedAt: null, sequencedAt: null,
       failedReason: null, txHash: null, item: undefined,
     },
   );
@@ -81,7 +81,7 @@ test('GET /customers lists customers in id order with page, limit and search', a
   const ref = subjectReference('customer', tenant.id, 'sandbox', 'r-alpha');
   assert.deepEqual(alpha, {
     customerId: 'r-alpha', customerReference: ref.reference, customerPartition: ref.partition, vendorAccountId: null,
-    totalDeltas: 3, verifiedDeltas: 0, computedBalance: 0, firstActivityAt: made.e1.receivedAt, lastActivityAt: made.b.receivedAt,
+    totalDeltas: 3, verifiedDeltas: 0, failedDeltas: 0, computedBalance: 0, firstActivityAt: made.e1.receivedAt, lastActivityAt: made.b.receivedAt,
   });
   assert.equal(all.customers[1].totalDeltas, 1);
 

@@ -54,14 +54,16 @@ export function applyMigrations(persistDir) {
 }
 
 /**
- * Starts a Worker. `persistDir` reuses a D1 (for restart tests); `vars` become `--var K:V`.
+ * Starts a Worker. `persistDir` reuses a D1 (for restart tests); `vars` become `--var K:V`;
+ * `ready(res)` says when the /health answer means it is up (a 200 unless told otherwise).
  * `ADMIN_TOKEN` defaults to the exported test token.
- * Returns { baseUrl, persistDir, stop(signal), log() }.
+ * Returns { baseUrl, persistDir, stop(signal), log(), pid } (pid: the process group's leader).
  */
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 
-export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000 } = {}) {
-  vars = { ADMIN_TOKEN, CHECKPOINT_SIGNING_KEY: TEST_KEY.privateKey, ...vars };
+export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000, ready = (res) => res.ok } = {}) {
+  // The tests' webhook receivers listen on loopback over plain http: allowed only with this flag.
+  vars = { ADMIN_TOKEN, CHECKPOINT_SIGNING_KEY: TEST_KEY.privateKey, ALLOW_INSECURE_WEBHOOKS: '1', ...vars };
   const fresh = !persistDir;
   persistDir ??= mkdtempSync(join(tmpdir(), 'vericord-d1-'));
   if (fresh) applyMigrations(persistDir);
@@ -108,7 +110,7 @@ export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000 } 
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
     try {
       const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) break;
+      if (ready(res)) break;
     } catch { /* not up yet */ }
     if (Date.now() > deadline) {
       await stop('SIGKILL');
@@ -116,5 +118,5 @@ export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000 } 
     }
     await new Promise((ok) => setTimeout(ok, 200));
   }
-  return { baseUrl, persistDir, stop, log: () => output };
+  return { baseUrl, persistDir, stop, log: () => output, pid: child.pid };
 }

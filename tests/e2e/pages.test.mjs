@@ -70,9 +70,14 @@ async function open(url, { tamper } = {}) {
       const box = document.getElementById('result');
       return {
         status: box.dataset.status, code: box.dataset.code, headline: text('headline'), detail: text('detail'),
-        factsShown: !document.getElementById('facts').hidden,
+        factsShown: !document.getElementById('verified-facts').hidden,
         facts: Object.fromEntries(['period', 'opening', 'closing', 'count', 'size', 'origin', 'recorder', 'key'].map((id) => [id, text(id)])),
         rows: [...document.querySelectorAll('#records tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+        // Which section each thing is shown in: what the signature covers, or the server's claim.
+        verifiedSection: document.getElementById('verified-facts').innerText,
+        claimsSection: document.getElementById('claims').hidden ? null : document.getElementById('claims').innerText,
+        recorderIn: document.getElementById('recorder').closest('section')?.id,
+        recordsIn: document.getElementById('records').closest('section')?.id,
       };
     });
     return { ...shown, headers: res.headers(), problems, requests };
@@ -80,6 +85,18 @@ async function open(url, { tamper } = {}) {
     await page.close();
   }
 }
+
+test('verify page shows the unsigned recordedBy and records as the server\'s claim, apart from what was verified', async () => {
+  const v = await open(receipt.verifyUrl);
+  assert.equal(v.status, 'verified', `${v.code}: ${v.detail}`);
+  // Who recorded it and the record list are not in the signed note: never under "Verified".
+  assert.equal(v.recorderIn, 'claims');
+  assert.equal(v.recordsIn, 'claims');
+  assert.match(v.claimsSection, /server's claim/i);
+  assert.match(v.claimsSection, /not covered by the signature/i);
+  assert.doesNotMatch(v.verifiedSection, /Pages Vendor/);
+  assert.doesNotMatch(v.verifiedSection, /usage 100/);
+});
 
 test('the verifyUrl of a receipt opens a page that verifies the signed checkpoint in the browser', async () => {
   assert.equal(receipt.verifyUrl, `${worker.baseUrl}/verify/${receipt.proofRoot}`);
@@ -97,6 +114,7 @@ test('the verifyUrl of a receipt opens a page that verifies the signed checkpoin
   assert.equal(v.facts.recorder, 'Pages Vendor');
   assert.ok(v.facts.key.includes(TEST_KEY.verifierKey), v.facts.key);
   assert.deepEqual(v.rows.map((r) => r[3]), ['usage 100', 'usage -12.5', 'usage 0.000000001']);
+
   // The page's own code and the wasm come from this origin only, under a strict CSP.
   assert.ok(v.requests.every((u) => u.startsWith(worker.baseUrl)), v.requests.join('\n'));
   assert.ok(v.requests.some((u) => u.endsWith('/vendor/vericord/vericord_wasm_bg.wasm')), 'the wasm verifier ran');

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Tests the npm package as packed: installs the tarball into a throwaway copy
 # of this fixture project and runs the Node tests and the headless Chromium
-# test against every vector in tests/vectors.
+# tests against every vector in tests/vectors, the tamper battery, and the
+# self-verifying close-package page (crates/wasm/pkg/close-package-verify.html,
+# built beside the tarball) opened from file:// with the network blocked.
 #
 #   tests/npm/run.sh               # builds the tarball first (fast if unchanged)
-#   VERICORD_TGZ=x.tgz tests/npm/run.sh
+#   VERICORD_TGZ=x.tgz tests/npm/run.sh   # (VERICORD_VERIFY_TEMPLATE=… for its page)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,7 +39,15 @@ timeout 120 npm install --no-audit --no-fund --no-package-lock --prefer-offline 
 
 export VERICORD_VECTORS=${VERICORD_VECTORS:-$repo/tests/vectors}
 export VERICORD_CHROMIUM=$chromium
+export VERICORD_VERIFY_TEMPLATE=${VERICORD_VERIFY_TEMPLATE:-$repo/crates/wasm/pkg/close-package-verify.html}
+[[ -f $VERICORD_VERIFY_TEMPLATE ]] || { echo "run.sh: no page template $VERICORD_VERIFY_TEMPLATE" >&2; exit 1; }
 VERICORD_PLAYWRIGHT=$(cd "$repo" && node -p 'require.resolve("playwright-core").replace(/index\.js$/, "index.mjs")')
 export VERICORD_PLAYWRIGHT
+# OpenZeppelin's verifier (a root dev dependency) checks the close-package inclusion proofs:
+# in Node from its own entry, in Chromium bundled for the browser by esbuild.
+VERICORD_OZ=$(cd "$repo" && node -p 'require.resolve("@openzeppelin/merkle-tree")')
+export VERICORD_OZ
+(cd "$repo" && echo "export { SimpleMerkleTree } from '@openzeppelin/merkle-tree';" |
+  node_modules/.bin/esbuild --bundle --format=esm --platform=browser --log-level=warning) >"$work/browser/oz.mjs"
 timeout 600 node --test --test-reporter=spec --test-timeout=180000 \
-  test/api.test.mjs test/vectors.test.mjs test/browser.test.mjs
+  test/api.test.mjs test/vectors.test.mjs test/tamper.test.mjs test/browser.test.mjs test/verify-page.test.mjs

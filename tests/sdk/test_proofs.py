@@ -786,7 +786,9 @@ def test_verify_checkpoint_root_submission_root_chain_and_unknown(sdk, direct, r
     submission = pac.verify(emitted[0]["receiptId"])
     assert submission["verified"] is True
     assert (submission["kind"], submission["proofRoot"], submission["anchorId"]) == ("submission", emitted[0]["receiptId"], emitted[0]["anchorId"])
-    assert submission["summary"]["recordCount"] == 1 and submission["summary"]["netChange"] == 12.34
+    # A submission may span customers: its public answer proves the root and shows no amounts.
+    assert submission["summary"]["recordCount"] == 1 and "netChange" not in submission["summary"]
+    assert "records" not in submission
     assert submission["verification"]["itemHashes"] == [emitted[0]["itemHash"]]
     # Upper-case hex names the same root.
     assert pac.verify("0x" + emitted[1]["receiptId"][2:].upper())["proofRoot"] == emitted[1]["receiptId"]

@@ -97,6 +97,14 @@ pub fn number(amount: Amount) -> Box<RawValue> {
     RawValue::from_string(amount.to_string()).unwrap_or_default()
 }
 
+/// Stored canonical amount text as a JSON number (`null` if it is not an amount).
+pub fn amount_json(text: &str) -> serde_json::Value {
+    Amount::parse(text)
+        .ok()
+        .and_then(|a| serde_json::to_value(number(a)).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
 /// A response from an already-serialized JSON body.
 pub fn json_response(status: u16, body: String) -> Result<Response, ApiError> {
     let mut resp = Response::from_bytes(body.into_bytes())
@@ -169,6 +177,16 @@ where
         Ok(response) => Ok(response),
         Err(err) => error_response(&err),
     }
+}
+
+/// D1's own accounting of a request (`meta.rows_read` / `rows_written` summed), for operators,
+/// benchmarks and the tests that hold every read route to rows that do not grow with a log.
+/// Responses passed through from static assets have immutable headers and keep them as they are.
+pub fn with_rows(mut resp: Response, (read, written): (u64, u64)) -> Response {
+    let headers = resp.headers_mut();
+    let _ = headers.set("X-D1-Rows-Read", &read.to_string());
+    let _ = headers.set("X-D1-Rows-Written", &written.to_string());
+    resp
 }
 
 /// Turns the router's own plain-text 404/405 and any escaped error into JSON envelopes.

@@ -2,6 +2,7 @@
 //! by one, so every rejection names its field and unknown fields are refused.
 //! Numbers keep their text (amounts are parsed from it, never from a float).
 
+use futures_util::StreamExt;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -12,9 +13,15 @@ use crate::api::ApiError;
 /// Largest request body accepted (a full 100-delta batch with metadata fits easily).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
-/// Reads the body as UTF-8 text within [`MAX_BODY_BYTES`]. It is parsed as JSON
-/// whatever the Content-Type says (curl's `-d` labels JSON as a form).
+/// Reads the body as UTF-8 text within [`MAX_BODY_BYTES`], refusing (415) a body that is not
+/// labelled `application/json` (parameters such as `charset` allowed): a form or text body is
+/// never taken for JSON. A request without a body needs no label. The body is read as a stream
+/// and reading stops at the cap, whether or not `Content-Length` was sent.
 pub async fn read(req: &mut worker::Request) -> Result<String, ApiError> {
+    let content_type = req.headers().get("Content-Type").ok().flatten();
+    if content_type.as_deref().is_some_and(|t| !is_json(t)) {
+        return Err(unsupported(content_type.as_deref()));
+    }
     let declared = req
         .headers()
         .get("Content-Length")
@@ -24,15 +31,51 @@ pub async fn read(req: &mut worker::Request) -> Result<String, ApiError> {
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| ApiError::invalid("INVALID_JSON", None, format!("unreadable body: {e}")))?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(too_large());
+    let bytes = read_capped(req).await?;
+    if content_type.is_none() && !bytes.is_empty() {
+        return Err(unsupported(None));
     }
     String::from_utf8(bytes)
         .map_err(|_| ApiError::invalid("INVALID_JSON", None, "body is not UTF-8"))
+}
+
+/// `application/json`, with or without parameters.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+fn unsupported(content_type: Option<&str>) -> ApiError {
+    ApiError::new(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        match content_type {
+            Some(t) => {
+                format!("the body must be JSON sent as Content-Type: application/json, not {t:?}")
+            }
+            None => "the body must be JSON sent as Content-Type: application/json".into(),
+        },
+    )
+    .with_field("Content-Type".into())
+}
+
+async fn read_capped(req: &mut worker::Request) -> Result<Vec<u8>, ApiError> {
+    let unreadable =
+        |e: worker::Error| ApiError::invalid("INVALID_JSON", None, format!("unreadable body: {e}"));
+    // No body at all (a GET, or a POST without one) has no stream to read.
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream().map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 fn too_large() -> ApiError {

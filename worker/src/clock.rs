@@ -1,10 +1,30 @@
 //! Time at the edge: the core takes time as an argument; this is where it comes from.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, Datelike};
+
+thread_local! {
+    /// Test-only shift of the clock (`CLOCK_OFFSET_MS`): the end-to-end tests record in past
+    /// months, then restart the Worker without it to find those months closed.
+    static OFFSET_MS: Cell<i64> = const { Cell::new(0) };
+}
+
+/// Applies the `CLOCK_OFFSET_MS` var, if any (never set in a deployment).
+pub fn configure(env: &worker::Env) {
+    let offset = env
+        .var("CLOCK_OFFSET_MS")
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(0);
+    OFFSET_MS.with(|o| o.set(offset));
+}
 
 /// Milliseconds since the Unix epoch, from the runtime clock.
 pub fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
+    let now = worker::Date::now().as_millis();
+    let offset = OFFSET_MS.with(Cell::get);
+    now.saturating_add_signed(offset)
 }
 
 /// RFC 3339 UTC with milliseconds: `2026-04-01T10:30:00.000Z`.

@@ -9,6 +9,7 @@
 //! from the cron; a run also waits for retries that fall due within its budget,
 //! so short backoffs (tests) need no cron.
 
+pub mod destination;
 mod send;
 pub mod signature;
 

@@ -1,24 +1,37 @@
 //! `Idempotency-Key`: same key and body → the original response; in flight →
 //! 202 `IDEMPOTENCY_PENDING`; another body → 409. Claims are leased, so a
-//! request that crashed mid-way never blocks its key forever.
+//! request that crashed mid-way never blocks its key forever; each claim has its
+//! own token, so the request whose lease a retry took over can no longer write.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::api::{json_response, ApiError};
 use crate::auth::Caller;
-use crate::store::{IdemScope, Store};
+use crate::store::{Claim, IdemRow, Store};
+use crate::{clock, ids};
 
-/// How long a claim protects an in-flight request before a retry may take it over.
+/// How long a claim protects an in-flight request before a retry may take it over
+/// (`IDEMPOTENCY_LEASE_MS` overrides it, for tests).
 const LEASE_MS: u64 = 30_000;
+/// How long a finished key replays its response; then it is pruned and may be used afresh.
+pub const RETENTION_MS: u64 = 24 * 3_600_000;
 const MAX_KEY_CHARS: usize = 255;
 
 pub enum Outcome {
     /// Go ahead; complete the claim (if any) in the request's own write batch.
-    Proceed(Option<String>),
+    Proceed(Option<Claim>),
     /// Answer with this (a replay, or 202 pending).
     Respond(Response),
+}
+
+/// The lease of a claim in milliseconds.
+pub fn lease_ms(env: &Env) -> u64 {
+    env.var("IDEMPOTENCY_LEASE_MS")
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(LEASE_MS)
 }
 
 /// The key header, validated.
@@ -35,14 +48,6 @@ pub fn key(req: &Request) -> Result<Option<String>, ApiError> {
         ));
     }
     Ok(Some(key))
-}
-
-pub fn scope<'a>(caller: &'a Caller, key: &'a str) -> IdemScope<'a> {
-    IdemScope {
-        tenant_id: &caller.tenant_id,
-        environment: caller.env(),
-        key,
-    }
 }
 
 fn request_digest(route: &str, body: &str) -> String {
@@ -70,7 +75,9 @@ fn pending() -> Result<Response, ApiError> {
     Ok(resp)
 }
 
-fn replay(status: u16, body: &str) -> Result<Response, ApiError> {
+fn replay(row: &IdemRow) -> Result<Response, ApiError> {
+    let status = row.response_status.unwrap_or(200);
+    let body = row.response_body.as_deref().unwrap_or("{}");
     // Batch results report replayed items as `idempotent: true` (the SDK counts them).
     let mut value: Value =
         serde_json::from_str(body).map_err(|e| ApiError::internal("stored response", e))?;
@@ -99,20 +106,26 @@ pub async fn claim(
     route: &str,
     body: &str,
     now_ms: u64,
-    now: &str,
+    lease_ms: u64,
 ) -> Result<Outcome, ApiError> {
     let Some(key) = key else {
         return Ok(Outcome::Proceed(None));
     };
-    let s = scope(caller, &key);
+    let claim = Claim {
+        tenant_id: caller.tenant_id.clone(),
+        environment: caller.env(),
+        key,
+        token: ids::new_id("idm_")?,
+    };
     let digest = request_digest(route, body);
+    let now = clock::rfc3339(now_ms);
     if store
-        .idem_claim(&s, route, &digest, now_ms + LEASE_MS, now)
+        .idem_claim(&claim, route, &digest, now_ms + lease_ms, &now)
         .await?
     {
-        return Ok(Outcome::Proceed(Some(key)));
+        return Ok(Outcome::Proceed(Some(claim)));
     }
-    let Some(row) = store.idem_row(&s).await? else {
+    let Some(row) = store.idem_row(&claim).await? else {
         // Released between our insert and read: the earlier request failed; ask for a retry.
         return pending().map(Outcome::Respond);
     };
@@ -124,15 +137,23 @@ pub async fn claim(
         ));
     }
     if row.state == "done" {
-        let status = row.response_status.unwrap_or(200);
-        return replay(status, row.response_body.as_deref().unwrap_or("{}")).map(Outcome::Respond);
+        return replay(&row).map(Outcome::Respond);
     }
     if row.lease_until_ms <= now_ms
         && store
-            .idem_take_over(&s, row.lease_until_ms, now_ms + LEASE_MS)
+            .idem_take_over(&claim, &row, now_ms + lease_ms)
             .await?
     {
-        return Ok(Outcome::Proceed(Some(key)));
+        return Ok(Outcome::Proceed(Some(claim)));
     }
     pending().map(Outcome::Respond)
+}
+
+/// The answer of a request whose claim a retry took over before it could commit: the
+/// response that did commit under the key, or 202 while the retry is still at work.
+pub async fn superseded(store: &Store, claim: &Claim) -> Result<Response, ApiError> {
+    match store.idem_row(claim).await? {
+        Some(row) if row.state == "done" => replay(&row),
+        _ => pending(),
+    }
 }

@@ -195,7 +195,7 @@ pub fn owner<'a>(tenant_id: &'a str, vendor_account_id: Option<&'a str>) -> &'a 
 }
 
 /// The customer log a delta goes to.
-pub fn customer_log(
+pub fn new_customer_log(
     tenant_id: &str,
     env: Environment,
     customer_id: &str,
@@ -259,7 +259,7 @@ pub fn build_deltas(
     let mut records = Vec::with_capacity(inputs.len());
     let mut logs = Vec::new();
     for ((index, input), id) in (0u32..).zip(inputs).zip(ids) {
-        let log = customer_log(
+        let log = new_customer_log(
             tenant_id,
             env,
             &input.customer_id,

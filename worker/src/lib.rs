@@ -11,10 +11,13 @@ mod auth;
 mod body;
 mod checkpointing;
 mod clock;
+mod close;
 mod dispatcher;
+mod faults;
 mod idempotency;
 mod ids;
 mod ingest;
+mod lookup;
 mod proofs;
 mod query;
 mod routes;
@@ -28,6 +31,8 @@ use std::rc::Rc;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
+use crate::faults::Faults;
+
 /// What every handler can see besides the request and env.
 pub struct AppState {
     /// The crate version, reported by `/health`.
@@ -36,6 +41,10 @@ pub struct AppState {
     pub kick: Rc<RefCell<Vec<String>>>,
     /// Run the webhook dispatcher once the response is sent.
     pub dispatch: Rc<Cell<bool>>,
+    /// D1 rows read and written by this request (reported in `X-D1-Rows-*` headers).
+    pub rows: Rc<Cell<(u64, u64)>>,
+    /// Faults the tests injected into this request (none in a deployment).
+    pub faults: Faults,
 }
 
 impl AppState {
@@ -53,14 +62,30 @@ impl AppState {
     }
 }
 
+/// The methods the routes can mean; anything else (`PROPFIND`, `PURGE`, …) would otherwise be
+/// routed as a GET.
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    if !METHODS.contains(&req.inner().method().as_str()) {
+        return api::error_response(&api::ApiError::new(
+            405,
+            "METHOD_NOT_ALLOWED",
+            "method not allowed on this route",
+        ));
+    }
+    clock::configure(&env);
     let kick = Rc::new(RefCell::new(Vec::new()));
     let dispatch = Rc::new(Cell::new(false));
+    let rows = Rc::new(Cell::new((0, 0)));
+    let faults = Faults::of(&req, &env);
     let state = AppState {
         version: env!("CARGO_PKG_VERSION"),
         kick: kick.clone(),
         dispatch: dispatch.clone(),
+        rows: rows.clone(),
+        faults: faults.clone(),
     };
     let background_env = env.clone();
     let response = routes::router(state).run(req, env).await;
@@ -72,14 +97,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         .unwrap_or(false);
     let logs = if deferred { Vec::new() } else { logs };
     if !logs.is_empty() || dispatch.get() {
-        ctx.wait_until(background(background_env, logs, dispatch.get()));
+        ctx.wait_until(background(background_env, logs, dispatch.get(), faults));
     }
-    api::finish(response)
+    api::finish(response).map(|resp| api::with_rows(resp, rows.get()))
 }
 
 /// After a response: sequence the logs it touched.
-async fn background(env: Env, logs: Vec<String>, dispatch: bool) {
-    let Ok(store) = store::Store::from_env(&env) else {
+async fn background(env: Env, logs: Vec<String>, dispatch: bool, faults: Faults) {
+    let Ok(store) = store::Store::background(&env, faults) else {
         return;
     };
     let mut events = 0;
@@ -96,22 +121,48 @@ async fn background(env: Env, logs: Vec<String>, dispatch: bool) {
     }
 }
 
-/// Cron: housekeeping that must not depend on traffic.
+/// How long finished webhook deliveries (and their events and attempts) are kept.
+const OUTBOX_RETENTION_MS: u64 = 30 * 86_400_000;
+/// Rows each prune step deletes per minute at most, so the cron stays short.
+const PRUNE_LIMIT: u32 = 1_000;
+
+/// Cron: housekeeping that must not depend on traffic. Each step stands alone: one that fails
+/// is logged and the others still run.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    clock::configure(&env);
     let now_ms = clock::now_ms();
-    match store::Store::from_env(&env) {
-        Ok(store) => {
-            if let Err(e) = store.prune_rate_windows(now_ms / 60_000 - 1).await {
-                worker::console_error!("prune rate windows: {}", e.message);
-            }
-            match sequencer::sweep(&store, 50).await {
-                Ok(r) if r.appended + r.failed > 0 => worker::console_log!("sweep: {r:?}"),
-                Ok(_) => {}
-                Err(e) => worker::console_error!("sweep: {}", e.message),
-            }
-            dispatcher::run_logged(&store, &env).await;
+    let store = match store::Store::background(&env, Faults::default()) {
+        Ok(store) => store,
+        Err(e) => return worker::console_error!("scheduled: {}", e.message),
+    };
+    let log = |step: &str, r: std::result::Result<(), api::ApiError>| {
+        if let Err(e) = r {
+            worker::console_error!("{step}: {}", e.message);
         }
-        Err(e) => worker::console_error!("scheduled: {}", e.message),
+    };
+    let minute = now_ms / 60_000;
+    log(
+        "prune rate windows",
+        store.prune_rate_windows(minute - 1).await.map(drop),
+    );
+    let idem_cutoff = now_ms.saturating_sub(idempotency::RETENTION_MS);
+    log(
+        "prune idempotency keys",
+        store
+            .prune_idempotency(idem_cutoff, PRUNE_LIMIT)
+            .await
+            .map(drop),
+    );
+    let outbox_cutoff = clock::rfc3339(now_ms.saturating_sub(OUTBOX_RETENTION_MS));
+    log(
+        "prune webhook outbox",
+        store.prune_outbox(&outbox_cutoff, PRUNE_LIMIT).await,
+    );
+    match sequencer::sweep(&store, 50).await {
+        Ok(r) if r.appended + r.failed > 0 => worker::console_log!("sweep: {r:?}"),
+        Ok(_) => {}
+        Err(e) => worker::console_error!("sweep: {}", e.message),
     }
+    dispatcher::run_logged(&store, &env).await;
 }

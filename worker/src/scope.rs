@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate};
 
 use crate::api::ApiError;
 use crate::clock;
+use crate::query::Query;
 
 /// Widest custom range (`maxScopeMonths` = 12): one leap year.
 pub const MAX_SCOPE_DAYS: u64 = 366;
@@ -21,6 +22,29 @@ pub struct ScopeInput {
     pub starting_checkpoint: Option<String>,
 }
 
+impl ScopeInput {
+    /// The scope fields of a query string; `startingCheckpoint` too (routes that take none
+    /// refuse it when resolving).
+    pub fn from_query(q: &Query) -> ScopeInput {
+        let s = |k: &str| q.get(k).map(String::from);
+        ScopeInput {
+            period: s("period"),
+            time_preset: s("timePreset"),
+            start_date: s("startDate"),
+            end_date: s("endDate"),
+            starting_checkpoint: s("startingCheckpoint"),
+        }
+    }
+
+    /// Whether any time field is given.
+    pub fn has_time(&self) -> bool {
+        self.period.is_some()
+            || self.time_preset.is_some()
+            || self.start_date.is_some()
+            || self.end_date.is_some()
+    }
+}
+
 /// A resolved time scope `[start_ms, end_ms)`, `end_ms` clamped to now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
@@ -28,9 +52,26 @@ pub struct Scope {
     pub label: String,
     pub start_ms: u64,
     pub end_ms: u64,
+    /// The end asked for, before clamping to now.
+    pub until_ms: u64,
 }
 
 impl Scope {
+    /// Whether a checkpoint of this scope closes its period: a month label whose whole month
+    /// has passed (its end was not clamped to now).
+    pub fn closes_period(&self) -> bool {
+        clock::month_range(&self.label).is_some() && self.end_ms >= self.until_ms
+    }
+
+    /// The scope with its end clamped to `now_ms` instead of to the time it was resolved: work
+    /// done since (a drain, say) is in a scope that runs up to now.
+    pub fn as_of(&self, now_ms: u64) -> Scope {
+        Scope {
+            end_ms: self.until_ms.min(now_ms.max(self.end_ms)),
+            ..self.clone()
+        }
+    }
+
     pub fn start(&self) -> String {
         clock::rfc3339(self.start_ms)
     }
@@ -87,19 +128,18 @@ fn month_scope(label: &str, now_ms: u64, field: &str) -> Result<Scope, ApiError>
             "must not be in the future",
         ));
     }
+    let until_ms = parse_time(&end, field)?;
     Ok(Scope {
         label: label.into(),
         start_ms,
-        end_ms: parse_time(&end, field)?.min(now_ms),
+        end_ms: until_ms.min(now_ms),
+        until_ms,
     })
 }
 
 /// Resolves the scope; no scope at all is the current UTC month.
 pub fn resolve(input: &ScopeInput, now_ms: u64) -> Result<Resolved, ApiError> {
-    let any_time = input.period.is_some()
-        || input.time_preset.is_some()
-        || input.start_date.is_some()
-        || input.end_date.is_some();
+    let any_time = input.has_time();
     if let Some(cp) = &input.starting_checkpoint {
         if any_time {
             return Err(combination("startingCheckpoint cannot be combined with period, timePreset, startDate, or endDate"));
@@ -158,6 +198,7 @@ pub fn resolve(input: &ScopeInput, now_ms: u64) -> Result<Resolved, ApiError> {
                 label,
                 start_ms,
                 end_ms: end_ms.min(now_ms),
+                until_ms: end_ms,
             }))
         }
         Some(_) => Err(ApiError::invalid(

@@ -28,7 +28,7 @@ pub enum AmountError {
     Syntax,
     /// More fractional digits than [`SCALE`] once trailing zeros are dropped.
     TooPrecise {
-        /// The number of significant fractional digits found.
+        /// The number of significant fractional digits found (saturating at `u64::MAX`).
         digits: u64,
     },
     /// Magnitude above the allowed bound.
@@ -76,12 +76,20 @@ struct Decimal<'a> {
     negative: bool,
     int: &'a str,
     frac: &'a str,
-    exp: i64,
+    exp: i128,
 }
 
-/// Exponents beyond this are out of range (or too precise) for any amount,
-/// so they are clamped instead of risking overflow.
-const EXP_CLAMP: i64 = 1_000_000;
+/// Written exponents saturate at ±10^30. A text is shorter than 2^63 bytes, so
+/// the digit counts added to an exponent move it by less than 2^63: a saturated
+/// one stays beyond ±2^64, where the result is `OutOfRange`, or `TooPrecise`
+/// with `digits` saturated at `u64::MAX`, exactly as with the written exponent.
+/// So parsing is exact for every input, and `i128` arithmetic cannot overflow.
+const EXP_BOUND: i128 = 10i128.pow(30);
+
+/// A length as an exponent offset (lossless: lengths are below 2^63).
+fn len(s: &str) -> i128 {
+    s.len() as i128
+}
 
 fn split_number(text: &str) -> Result<Decimal<'_>, AmountError> {
     let bytes = text.as_bytes();
@@ -113,7 +121,7 @@ fn split_number(text: &str) -> Result<Decimal<'_>, AmountError> {
         }
         frac = &text[start..i];
     }
-    let mut exp: i64 = 0;
+    let mut exp: i128 = 0;
     if matches!(bytes.get(i), Some(b'e' | b'E')) {
         i += 1;
         let exp_negative = match bytes.get(i) {
@@ -129,7 +137,7 @@ fn split_number(text: &str) -> Result<Decimal<'_>, AmountError> {
         };
         let start = i;
         while let Some(d @ b'0'..=b'9') = bytes.get(i) {
-            exp = (exp * 10 + i64::from(d - b'0')).min(EXP_CLAMP);
+            exp = (exp * 10 + i128::from(d - b'0')).min(EXP_BOUND);
             i += 1;
         }
         if i == start {
@@ -169,7 +177,7 @@ impl Amount {
     pub fn parse(text: &str) -> Result<Amount, AmountError> {
         let d = split_number(text)?;
         // All significant digits, and the exponent that applies to them.
-        let mut exp = d.exp.saturating_sub(d.frac.len() as i64);
+        let mut exp = d.exp - len(d.frac);
         let mut digits = String::from(d.int);
         digits.push_str(d.frac);
         let trimmed_lead = digits.trim_start_matches('0');
@@ -177,14 +185,13 @@ impl Amount {
             return Ok(Amount::ZERO);
         }
         let significant = trimmed_lead.trim_end_matches('0');
-        exp = exp.saturating_add((trimmed_lead.len() - significant.len()) as i64);
-        if exp < -(SCALE as i64) {
+        exp += len(trimmed_lead) - len(significant);
+        if exp < -i128::from(SCALE) {
             return Err(AmountError::TooPrecise {
-                digits: exp.unsigned_abs(),
+                digits: u64::try_from(-exp).unwrap_or(u64::MAX),
             });
         }
-        let int_digits = significant.len() as i64 + exp;
-        if int_digits > LIMIT_UNITS_DIGITS as i64 {
+        if len(significant) + exp > LIMIT_UNITS_DIGITS as i128 {
             return Err(AmountError::OutOfRange {
                 limit: "99999999999999999999.999999999",
             });
@@ -194,7 +201,8 @@ impl Amount {
         for b in significant.bytes() {
             nanos = nanos * 10 + i128::from(b - b'0');
         }
-        let shift = (exp + SCALE as i64) as u32;
+        // -9 ≤ exp ≤ 20 - significant.len(), so 0 ≤ shift ≤ 28.
+        let shift = (exp + i128::from(SCALE)) as u32;
         nanos *= 10i128.pow(shift);
         Ok(Amount(if d.negative { -nanos } else { nanos }))
     }
@@ -285,6 +293,7 @@ impl<'de> serde::Deserialize<'de> for Amount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::string::ToString;
 
     fn canon(s: &str) -> String {
@@ -322,7 +331,9 @@ mod tests {
         );
         assert_eq!(
             Amount::parse("1e-99999999999999"),
-            Err(AmountError::TooPrecise { digits: 1_000_000 })
+            Err(AmountError::TooPrecise {
+                digits: 99_999_999_999_999
+            })
         );
         assert!(matches!(
             Amount::parse("1e20"),
@@ -332,6 +343,54 @@ mod tests {
             Amount::parse("1e99999999999999999999"),
             Err(AmountError::OutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn long_inputs_with_huge_exponents_parse_exactly() {
+        let zeros = |n: usize| "0".repeat(n);
+        // 10^-1_000_000 × 10^1_000_001 = 10: the exponent must not stop at 10^6.
+        assert_eq!(canon(&format!("0.{}1e1000001", zeros(999_999))), "10");
+        assert_eq!(
+            canon(&format!("0.{}5e1000013", zeros(1_000_004))),
+            "500000000"
+        );
+        // The negative twin: 10^1_000_005 × 10^-1_000_005 = 1.
+        assert_eq!(canon(&format!("1{}e-1000005", zeros(1_000_005))), "1");
+        assert_eq!(canon(&format!("-25{}e-2000001", zeros(2_000_000))), "-2.5");
+        // 50 ones × 10^-1_000_000 has a million fractional digits.
+        assert_eq!(
+            Amount::parse(&format!("{}e-1000000", "1".repeat(50))),
+            Err(AmountError::TooPrecise { digits: 1_000_000 })
+        );
+        // 1111111111 × 10^(1_000_000 - 2_000_000), not 1111111111.
+        assert_eq!(
+            Amount::parse(&format!("{}{}e-2000000", "1".repeat(10), zeros(1_000_000))),
+            Err(AmountError::TooPrecise { digits: 1_000_000 })
+        );
+        // 10^1_000_001 × 10^-1_000_000 = 10, but 10^1_000_025 × 10^-1_000_000 is out of range.
+        assert_eq!(canon(&format!("1{}e-1000000", zeros(1_000_001))), "10");
+        assert!(matches!(
+            Amount::parse(&format!("1{}e-1000000", zeros(1_000_025))),
+            Err(AmountError::OutOfRange { .. })
+        ));
+        // Exponents of any length: the exact digit count, saturating at u64::MAX.
+        assert_eq!(
+            Amount::parse("1e-18446744073709551615"),
+            Err(AmountError::TooPrecise { digits: u64::MAX })
+        );
+        assert_eq!(
+            Amount::parse(&format!("1e-{}", "9".repeat(40))),
+            Err(AmountError::TooPrecise { digits: u64::MAX })
+        );
+        assert_eq!(
+            canon(&format!("0.{}1e+{}1000001", zeros(999_999), zeros(30))),
+            "10"
+        );
+        assert!(matches!(
+            Amount::parse(&format!("0.{}1e{}", zeros(999_999), "9".repeat(40))),
+            Err(AmountError::OutOfRange { .. })
+        ));
+        assert_eq!(canon(&format!("0e-{}", "9".repeat(40))), "0");
     }
 
     #[test]

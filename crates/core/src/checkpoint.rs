@@ -190,33 +190,47 @@ impl Checkpoint {
         String::from_utf8(note.to_bytes()).map_err(|_| CheckpointError::MalformedNote)
     }
 
+    /// Checks that `vkey` is a verifier key (`name+id+base64(0x01 ‖ key)`) that
+    /// [`Checkpoint::verify`] accepts, so a deployment can refuse a bad key list at start-up
+    /// instead of failing every verification.
+    pub fn check_verifier_key(vkey: &str) -> Result<(), CheckpointError> {
+        StandardVerifier::new(vkey)
+            .map(drop)
+            .map_err(|_| CheckpointError::BadVerifierKey)
+    }
+
     /// Verifies a signed note against trusted verifier keys (`name+id+key`)
     /// and parses its body. Signatures by unknown keys are ignored, as the
     /// signed-note spec requires, so rotated-in keys and cosigners coexist.
     pub fn verify(note: &str, trusted: &[&str]) -> Result<Checkpoint, CheckpointError> {
-        // signed_note treats a key listed twice as ambiguous; a repeated
-        // trusted key is harmless, so drop repeats first.
-        let mut unique: Vec<&str> = trusted.to_vec();
-        unique.sort_unstable();
-        unique.dedup();
-        let mut verifiers: Vec<Box<dyn Verifier>> = Vec::with_capacity(unique.len());
-        for vkey in unique {
-            verifiers.push(Box::new(
-                StandardVerifier::new(vkey).map_err(|_| CheckpointError::BadVerifierKey)?,
-            ));
-        }
-        let list = VerifierList::new(verifiers);
-        let parsed =
-            Note::from_bytes(note.as_bytes()).map_err(|_| CheckpointError::MalformedNote)?;
-        parsed.verify(&list).map_err(|e| match e {
-            signed_note::NoteError::UnverifiedNote => CheckpointError::UnknownKey,
-            signed_note::NoteError::InvalidSignature { .. } => CheckpointError::BadSignature,
-            _ => CheckpointError::MalformedNote,
-        })?;
-        let text =
-            core::str::from_utf8(parsed.text()).map_err(|_| CheckpointError::MalformedNote)?;
-        Checkpoint::parse_body(text)
+        Checkpoint::parse_body(&verify_note(note, trusted)?)
     }
+}
+
+/// Verifies any signed note (a checkpoint, a close package's manifest) against trusted
+/// verifier keys and returns its text: at least one signature by a trusted key, and no bad one.
+pub fn verify_note(note: &str, trusted: &[&str]) -> Result<String, CheckpointError> {
+    // signed_note treats a key listed twice as ambiguous; a repeated
+    // trusted key is harmless, so drop repeats first.
+    let mut unique: Vec<&str> = trusted.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut verifiers: Vec<Box<dyn Verifier>> = Vec::with_capacity(unique.len());
+    for vkey in unique {
+        verifiers.push(Box::new(
+            StandardVerifier::new(vkey).map_err(|_| CheckpointError::BadVerifierKey)?,
+        ));
+    }
+    let list = VerifierList::new(verifiers);
+    let parsed = Note::from_bytes(note.as_bytes()).map_err(|_| CheckpointError::MalformedNote)?;
+    parsed.verify(&list).map_err(|e| match e {
+        signed_note::NoteError::UnverifiedNote => CheckpointError::UnknownKey,
+        signed_note::NoteError::InvalidSignature { .. } => CheckpointError::BadSignature,
+        _ => CheckpointError::MalformedNote,
+    })?;
+    core::str::from_utf8(parsed.text())
+        .map(String::from)
+        .map_err(|_| CheckpointError::MalformedNote)
 }
 
 /// An Ed25519 checkpoint signing key with its signed-note name.
@@ -298,6 +312,16 @@ impl CheckpointSigner {
     /// The key ID (first four bytes of SHA-256 over name, newline, encoded key).
     pub fn key_id(&self) -> u32 {
         self.id
+    }
+
+    /// Signs any note text (it must end with a newline): a close package's manifest, say.
+    /// Checkpoints go through [`Checkpoint::sign`], which also checks the body.
+    pub fn sign_text(&self, text: &str) -> Result<String, CheckpointError> {
+        let mut note =
+            Note::new(text.as_bytes(), &[]).map_err(|_| CheckpointError::MalformedNote)?;
+        note.add_sigs(&[self as &dyn Signer])
+            .map_err(|_| CheckpointError::BadSigner)?;
+        String::from_utf8(note.to_bytes()).map_err(|_| CheckpointError::MalformedNote)
     }
 }
 

@@ -62,19 +62,34 @@ impl FromStr for Hash {
     type Err = HashParseError;
     fn from_str(s: &str) -> Result<Hash, HashParseError> {
         let hex_part = s.strip_prefix("0x").ok_or(HashParseError)?;
+        if hex_part.len() != 64 {
+            return Err(HashParseError);
+        }
+        // Nibble by nibble (either case): parsed once per record in hot loops.
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Ok(c - b'0'),
+            b'a'..=b'f' => Ok(c - b'a' + 10),
+            b'A'..=b'F' => Ok(c - b'A' + 10),
+            _ => Err(HashParseError),
+        };
         let mut out = [0u8; 32];
-        hex::decode_to_slice(hex_part, &mut out).map_err(|_| HashParseError)?;
+        for (byte, pair) in out.iter_mut().zip(hex_part.as_bytes().chunks_exact(2)) {
+            if let [hi, lo] = pair {
+                *byte = (nibble(*hi)? << 4) | nibble(*lo)?;
+            }
+        }
         Ok(Hash(out))
     }
 }
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("0x")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        // One write of a stack buffer: hashes are printed per record in hot loops.
+        let mut text = [0u8; 66];
+        let (prefix, digits) = text.split_at_mut(2);
+        prefix.copy_from_slice(b"0x");
+        hex::encode_to_slice(self.0, digits).map_err(|_| fmt::Error)?;
+        f.write_str(core::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -143,6 +158,16 @@ mod tests {
             h
         );
         assert!("4e03".parse::<Hash>().is_err());
+        for bad in ["0x", "0xg", "0X00", "0x+1"] {
+            assert!(bad.parse::<Hash>().is_err());
+        }
+        let g = alloc::format!("0x{}g", "0".repeat(63));
+        assert!(g.parse::<Hash>().is_err());
+        let long = alloc::format!("0x{}", "0".repeat(66));
+        assert!(long.parse::<Hash>().is_err());
+        let umlaut = alloc::format!("0x{}ü", "0".repeat(62));
+        assert_eq!(umlaut.len(), 66);
+        assert!(umlaut.parse::<Hash>().is_err());
         assert!("0x4e03".parse::<Hash>().is_err());
         assert!(h.ct_eq(&h) && !h.ct_eq(&Hash::ZERO));
     }

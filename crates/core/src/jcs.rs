@@ -53,6 +53,150 @@ pub fn canonicalize_text(json: &str) -> Result<String, JcsError> {
     canonicalize(&parse_strict(json)?)
 }
 
+/// Whether `text` is already exactly the JCS text of the value it denotes, judged
+/// conservatively in one pass without allocating: `true` guarantees
+/// `canonicalize_text(text) == Ok(text)`; `false` only means "not recognized" (call
+/// [`canonicalize_text`]). Recognized: no whitespace, object members in strictly increasing
+/// UTF-16 order (so no duplicates), strings without escapes or control characters, integers
+/// of at most 15 digits (exact doubles that ECMAScript prints as written), `true`, `false`,
+/// `null`, nesting up to 32 — what canonical records are made of.
+pub fn is_canonical(text: &str) -> bool {
+    let mut scan = Scan { text, at: 0 };
+    scan.value(0) && scan.at == text.len()
+}
+
+/// Nesting the fast path follows (below [`parse_strict`]'s limit).
+const CANONICAL_DEPTH: usize = 32;
+
+struct Scan<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let hit = self.peek() == Some(byte);
+        self.at += usize::from(hit);
+        hit
+    }
+
+    fn value(&mut self, depth: usize) -> bool {
+        match self.peek() {
+            Some(b'{') => depth < CANONICAL_DEPTH && self.object(depth + 1),
+            Some(b'[') => depth < CANONICAL_DEPTH && self.array(depth + 1),
+            Some(b'"') => self.string().is_some(),
+            Some(b't') => self.literal("true"),
+            Some(b'f') => self.literal("false"),
+            Some(b'n') => self.literal("null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => false,
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> bool {
+        let hit = self
+            .text
+            .get(self.at..)
+            .is_some_and(|t| t.starts_with(word));
+        if hit {
+            self.at += word.len();
+        }
+        hit
+    }
+
+    fn object(&mut self, depth: usize) -> bool {
+        self.at += 1;
+        if self.eat(b'}') {
+            return true;
+        }
+        let mut previous: Option<&str> = None;
+        loop {
+            let Some(key) = self.string() else {
+                return false;
+            };
+            // UTF-16 order, as JCS sorts (it differs from UTF-8 order above U+FFFF).
+            if previous.is_some_and(|p| p.encode_utf16().cmp(key.encode_utf16()).is_ge()) {
+                return false;
+            }
+            previous = Some(key);
+            if !self.eat(b':') || !self.value(depth) {
+                return false;
+            }
+            if !self.eat(b',') {
+                return self.eat(b'}');
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> bool {
+        self.at += 1;
+        if self.eat(b']') {
+            return true;
+        }
+        loop {
+            if !self.value(depth) {
+                return false;
+            }
+            if !self.eat(b',') {
+                return self.eat(b']');
+            }
+        }
+    }
+
+    /// A string JCS writes verbatim: no escapes, no control characters.
+    fn string(&mut self) -> Option<&'a str> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.at;
+        loop {
+            match self.peek()? {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+        let inner = self.text.get(start..self.at)?;
+        self.at += 1;
+        Some(inner)
+    }
+
+    /// A number JCS writes as it stands: `0` or `-?[1-9][0-9]{0,14}` (exact doubles printed
+    /// as written), or a fraction or exponent that ECMAScript prints exactly so — with both
+    /// parsers a canonicalizer may use agreeing on the double.
+    fn number(&mut self) -> bool {
+        let start = self.at;
+        while matches!(
+            self.peek(),
+            Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+        ) {
+            self.at += 1;
+        }
+        let Some(token) = self.text.get(start..self.at) else {
+            return false;
+        };
+        let (negative, digits) = match token.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, token),
+        };
+        if digits.bytes().all(|b| b.is_ascii_digit()) {
+            let leading_zero = digits.starts_with('0');
+            return (1..=15).contains(&digits.len())
+                && !(leading_zero && (digits.len() > 1 || negative));
+        }
+        match (serde_json::from_str::<f64>(token), token.parse::<f64>()) {
+            (Ok(a), Ok(b)) if a.to_bits() == b.to_bits() && a.is_finite() => {
+                ryu_js::Buffer::new().format_finite(a) == token
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Parses JSON as I-JSON (RFC 7493), which JCS requires: a member name may
 /// appear only once per object, at any depth. Plain JSON parsers keep the last
 /// duplicate silently, so two parties could read one text differently.
@@ -167,6 +311,50 @@ mod tests {
         assert!(canonicalize_text("1e400").is_err());
         assert!(canonicalize_text(r#""\ud800""#).is_err());
         assert!(canonicalize_text("{").is_err());
+    }
+
+    #[test]
+    fn canonical_text_is_recognized_conservatively() {
+        for text in [
+            "{}",
+            "[]",
+            "0",
+            "-7",
+            "null",
+            r#"{"a":[1,true,null,{"b":"c"}],"b":"é€😀","c":-123456789012345}"#,
+            "[1.5,-0.001,1e+21,5e-324,1.7976931348623157e+308,333333333.3333333]",
+            "{\"\u{80}\":3,\"€\":1,\"😀\":2}",
+        ] {
+            assert!(is_canonical(text), "{text}");
+            assert_eq!(canonicalize_text(text).as_deref(), Ok(text));
+        }
+        // Not canonical, or not recognized: the caller canonicalizes.
+        for text in [
+            r#"{"b":1,"a":2}"#,
+            r#"{"a":1,"a":1}"#,
+            r#"{"😀":2,"€":1}"#,
+            r#"{"a": 1}"#,
+            " {}",
+            "{}\n",
+            "1.50",
+            "1e21",
+            "1E+21",
+            "1e400",
+            "0.1e1",
+            "-0",
+            "01",
+            "1234567890123456",
+            r#""\n""#,
+            r#""\u00e9""#,
+            "[1,]",
+            r#"{"a":}"#,
+            "tru",
+            "",
+        ] {
+            assert!(!is_canonical(text), "{text}");
+        }
+        let deep = "[".repeat(33) + &"]".repeat(33);
+        assert!(!is_canonical(&deep) && is_canonical(&deep[1..deep.len() - 1]));
     }
 
     #[test]

@@ -7,6 +7,7 @@ extern crate alloc;
 
 pub mod amount;
 pub mod checkpoint;
+pub mod close_package;
 pub mod hash;
 pub mod jcs;
 pub mod log;

@@ -11,6 +11,7 @@ use crate::hash::{tagged_hash, Hash};
 use crate::jcs::{canonicalize, JcsError};
 use alloc::string::String;
 use serde_json::{Map, Value};
+use sha3::{Digest, Keccak256};
 
 /// Tag of item hashes.
 pub const ITEM_TAG: &str = "vericord:item:v1";
@@ -198,25 +199,52 @@ impl core::fmt::Display for SeqOutOfRange {
 
 impl core::error::Error for SeqOutOfRange {}
 
+/// The JCS text of an entry, written once for both [`Entry::canonical`] and
+/// [`Entry::entry_hash`].
+struct EntryText<'a>(&'a Entry);
+
+impl core::fmt::Display for EntryText<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Keys in JCS order (ASCII: b < i < s), values plain ASCII and seq an
+        // exact double, so this is already canonical; a test checks it against JCS.
+        write!(
+            f,
+            "{{\"balanceAfter\":\"{}\",\"itemHash\":\"{}\",\"seq\":{}}}",
+            self.0.balance_after, self.0.item_hash, self.0.seq
+        )
+    }
+}
+
+/// Feeds formatted text straight into Keccak-256: no intermediate string.
+struct HashWriter(Keccak256);
+
+impl core::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
 impl Entry {
     /// The JCS text that is hashed.
     pub fn canonical(&self) -> Result<String, SeqOutOfRange> {
         if self.seq > MAX_SEQ {
             return Err(SeqOutOfRange);
         }
-        // Keys in JCS order (ASCII: b < i < s), values plain ASCII and seq an
-        // exact double, so this is already canonical; a test checks it against JCS.
-        Ok(alloc::format!(
-            "{{\"balanceAfter\":\"{}\",\"itemHash\":\"{}\",\"seq\":{}}}",
-            self.balance_after,
-            self.item_hash,
-            self.seq
-        ))
+        Ok(alloc::format!("{}", EntryText(self)))
     }
 
-    /// `entryHash`.
+    /// `entryHash`: [`tagged_hash`] of [`canonical`](Entry::canonical), streamed.
     pub fn entry_hash(&self) -> Result<Hash, SeqOutOfRange> {
-        Ok(tagged_hash(ENTRY_TAG, self.canonical()?.as_bytes()))
+        if self.seq > MAX_SEQ {
+            return Err(SeqOutOfRange);
+        }
+        let mut h = HashWriter(Keccak256::new());
+        h.0.update(ENTRY_TAG.as_bytes());
+        h.0.update([0u8]);
+        core::fmt::Write::write_fmt(&mut h, format_args!("{}", EntryText(self)))
+            .map_err(|_| SeqOutOfRange)?;
+        Ok(Hash(h.0.finalize().into()))
     }
 }
 
@@ -265,6 +293,10 @@ mod tests {
         };
         let text = e.canonical().unwrap();
         assert_eq!(crate::jcs::canonicalize_text(&text).unwrap(), text);
+        assert_eq!(
+            e.entry_hash().unwrap(),
+            tagged_hash(ENTRY_TAG, text.as_bytes())
+        );
         let too_far = Entry {
             seq: MAX_SEQ + 1,
             ..e

@@ -6,12 +6,16 @@
 
 mod amounts;
 mod checkpoints;
+mod close_packages;
+mod compares;
 mod consistency;
 mod items;
 mod jcs;
 mod jcs_lines;
+mod package;
 mod receipts;
 mod references;
+mod sample;
 mod trees;
 mod util;
 
@@ -48,6 +52,8 @@ fn write_all(dir: &Path) -> Result<(), String> {
         ("consistency.json", consistency::build()),
         ("checkpoints.json", checkpoints::build()),
         ("receipts.json", receipts::build()),
+        ("close-packages.json", close_packages::build()),
+        ("compares.json", compares::build()),
     ];
     for (name, value) in files {
         util::write_json(&dir.join(name), &value)?;

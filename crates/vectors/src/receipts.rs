@@ -2,10 +2,10 @@
 //! reduced to what a verifier reads) for logs and periods of several shapes, and tampered ones
 //! that must be refused with their code.
 
+use crate::sample::{receipt, AMOUNTS};
 use crate::util::{checkpoint_json, envelope};
 use serde_json::{json, Value};
 use vericord_core::hash::tagged_hash;
-use vericord_core::receipt::sample::{receipt, AMOUNTS};
 use vericord_core::{item_hash, verify_receipt, Amount, Checkpoint, CheckpointSigner};
 
 const NAME: &str = "vericord.test";

@@ -2,6 +2,7 @@
 // those), plus a type guard for the errors every function throws.
 export {
   canonicalize,
+  closePackageInclusionProof,
   customerReference,
   entryHash,
   itemHash,
@@ -9,6 +10,8 @@ export {
   parseAmount,
   parseDelta,
   verifyCheckpoint,
+  verifyClosePackage,
+  verifyCompare,
   verifyConsistency,
   verifyInclusion,
   verifyReceipt,

@@ -3,7 +3,7 @@
 use crate::error::{error, from_core, INVALID_ARGUMENT};
 use core::fmt::{self, Display};
 use js_sys::Array;
-use vericord_core::Hash;
+use vericord_core::{Checkpoint, Hash};
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -71,6 +71,45 @@ pub fn hashes(value: &JsValue, name: &str) -> Result<Vec<Hash>, JsValue> {
 
 pub fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
     array(value, name, |v, n| string(v, n))
+}
+
+/// A JSON document argument: a string is taken as its JSON text as-is; an object or array
+/// goes through `JSON.stringify` (which keeps every string exact, so amounts as text survive
+/// a `JSON.parse` round trip). Anything else, or an object JSON cannot express (a BigInt, a
+/// cycle), is an `INVALID_ARGUMENT`.
+pub fn json_text(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    if !value.is_object() {
+        return Err(error(
+            INVALID_ARGUMENT,
+            &format!("{name} must be an object or a JSON string"),
+        ));
+    }
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| {
+            error(
+                INVALID_ARGUMENT,
+                &format!("{name} cannot be serialized as JSON"),
+            )
+        })
+}
+
+/// Trusted verifier keys (`name+id+base64key`): an array of strings, each one a key the
+/// signed-note verifier accepts, so a typo in a pinned key is a coded error, not a failed
+/// verification.
+pub fn verifier_keys(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
+    array(value, name, |v, n| {
+        let key = string(v, &n)?;
+        Checkpoint::check_verifier_key(&key).map_err(|e| {
+            let why = format!("{n} is not a verifier key (name+id+base64 key)");
+            error(e.code(), &why)
+        })?;
+        Ok(key)
+    })
 }
 
 /// A property of an object argument.

@@ -4,6 +4,7 @@
 use core::fmt::Display;
 use vericord_core::amount::AmountError;
 use vericord_core::checkpoint::CheckpointError;
+use vericord_core::close_package::CloseError;
 use vericord_core::hash::HashParseError;
 use vericord_core::jcs::JcsError;
 use vericord_core::merkle::{ConsistencyError, InclusionError};
@@ -41,6 +42,7 @@ macro_rules! coded {
 coded!(
     AmountError,
     CheckpointError,
+    CloseError,
     ConsistencyError,
     HashParseError,
     InclusionError,

@@ -9,6 +9,8 @@
 mod amounts;
 mod args;
 mod checkpoint;
+mod close_package;
+mod compare;
 mod error;
 mod hashing;
 mod proofs;

@@ -2,7 +2,7 @@
 
 use crate::args;
 use crate::checkpoint::to_object;
-use crate::error::{error, from_core, INVALID_ARGUMENT};
+use crate::error::from_core;
 use vericord_core::verify_receipt as verify;
 use wasm_bindgen::prelude::*;
 
@@ -11,19 +11,7 @@ use wasm_bindgen::prelude::*;
 /// signed checkpoint it is under (as `verifyCheckpoint` does), or throws.
 #[wasm_bindgen(js_name = verifyReceipt)]
 pub fn verify_receipt(receipt: JsValue, trusted: JsValue) -> Result<JsValue, JsValue> {
-    let json = match receipt.as_string() {
-        Some(text) => text,
-        None if receipt.is_object() => js_sys::JSON::stringify(&receipt)
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or_else(|| error(INVALID_ARGUMENT, "receipt cannot be serialized as JSON"))?,
-        None => {
-            return Err(error(
-                INVALID_ARGUMENT,
-                "receipt must be an object or a JSON string",
-            ))
-        }
-    };
+    let json = args::json_text(&receipt, "receipt")?;
     let keys = args::strings(&trusted, "trustedVerifierKeys")?;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let cp = verify(&json, &keys).map_err(|e| from_core("receipt:", &e))?;

@@ -1,8 +1,9 @@
 // Known-answer checks, one per vector, shared by the Node tests and the
 // Chromium page so both environments run exactly the same assertions.
-// Plain ES module: no Node APIs. Each check takes the package's API and one
-// parsed vector file and returns {passed, failures}; `expectedCount` says how
-// many vectors a file holds, counted independently of the checks.
+// Plain ES module: no Node APIs. Each check takes the package's API, one
+// parsed vector file and (close packages) `{merkleVerify}`, OpenZeppelin's
+// verifier, and returns {passed, failures}; `expectedCount` says how many
+// vectors a file holds, counted independently of the checks.
 
 const utf8 = new TextEncoder();
 
@@ -167,6 +168,92 @@ export function checkReceipts(api, v) {
   return r;
 }
 
+// `want`'s members, recursively, equal `got`'s (the vectors list the facts they pin).
+function subset(got, want, at = '') {
+  for (const [k, w] of Object.entries(want)) {
+    const g = got?.[k];
+    const problem = w !== null && typeof w === 'object' ? subset(g, w, `${at}${k}.`) : same(g, w, `${at}${k}`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+const json = (got, want, what) => same(JSON.stringify(got), JSON.stringify(want), what);
+const failingOf = (report) => report.checks.filter((c) => !c.ok).map((c) => c.name);
+
+// A report of `verify` over `doc` (object and JSON text alike) against the vector's verdict.
+function verdict(verify, doc, trusted, names, want) {
+  const got = verify(doc, trusted);
+  const text = verify(JSON.stringify(doc), trusted);
+  return (
+    json(text, got, 'report of the JSON text') ??
+    json(got.checks.map((c) => c.name), names, 'check names') ??
+    same(got.checks.every((c) => typeof c.detail === 'string' && c.detail.length > 0), true, 'every check has a detail') ??
+    same(Object.getPrototypeOf(got), Object.prototype, 'a plain object') ??
+    (want.failing
+      ? same(got.verified, false, 'verified') ?? json(failingOf(got), want.failing, 'failing') ?? same(failingOf(got)[0], want.check, 'first failing')
+      : same(got.verified, true, 'verified') ?? json(failingOf(got), [], 'failing') ?? subset(got, want.expected))
+  );
+}
+
+/**
+ * Close packages: every valid one verifies with its facts and every record's derived
+ * inclusion proof verifies with `verifyInclusion` and OpenZeppelin's `SimpleMerkleTree.verify`
+ * (`merkleVerify(root, leaf, proof)`, required); every invalid one fails exactly its checks.
+ */
+export function checkClosePackages(api, v, { merkleVerify } = {}) {
+  const r = new Report();
+  for (const c of v.valid) {
+    r.check(`close package ${c.name}`, () =>
+      verdict(api.verifyClosePackage, c.package, c.trusted, v.checks, c) ??
+      same(api.verifyClosePackage(c.package, c.trusted).keysPinned, c.trusted.length > 0, 'keysPinned'),
+    );
+    const { root, size, proofs } = c.inclusion;
+    r.check(`inclusion ${c.name}: a proof for every record`, () =>
+      json(proofs.map((p) => p.seq), c.package.records.map((x) => x.seq), 'seqs'),
+    );
+    for (const p of proofs) {
+      r.check(`inclusion ${c.name} seq ${p.seq}`, () => {
+        if (typeof merkleVerify !== 'function') return 'no OpenZeppelin verifier given';
+        const got = api.closePackageInclusionProof(c.package, p.seq);
+        const leaf = c.package.records.find((x) => x.seq === p.seq).entryHash;
+        return (
+          json(Object.keys(got).sort(), ['index', 'leaf', 'proof', 'root', 'size'], 'members') ??
+          same(got.root, root, 'root') ??
+          same(got.size, size, 'size') ??
+          same(got.index, p.seq, 'index') ??
+          same(got.leaf, leaf, 'leaf (the record’s entryHash)') ??
+          same(p.leaf, leaf, 'vector leaf') ??
+          json(got.proof, p.proof, 'proof') ??
+          same(api.verifyInclusion(got.root, got.size, got.index, got.leaf, got.proof), true, 'verifyInclusion') ??
+          same(merkleVerify(got.root, got.leaf, got.proof), true, 'SimpleMerkleTree.verify') ??
+          json(api.closePackageInclusionProof(JSON.stringify(c.package), BigInt(p.seq)), got, 'from JSON text, BigInt seq')
+        );
+      });
+    }
+    r.rejects(`inclusion ${c.name}: seq ${size} is past the records`, 'SEQ_OUT_OF_RANGE', () =>
+      api.closePackageInclusionProof(c.package, size),
+    );
+    if (c.package.range.start > 0) {
+      r.rejects(`inclusion ${c.name}: seq ${c.package.range.start - 1} is before the records`, 'SEQ_OUT_OF_RANGE', () =>
+        api.closePackageInclusionProof(c.package, c.package.range.start - 1),
+      );
+    }
+  }
+  for (const c of v.invalid) {
+    r.check(`invalid close package ${c.name}`, () => verdict(api.verifyClosePackage, c.package, c.trusted, v.checks, c));
+  }
+  return r;
+}
+
+/** Compare results: every valid one verifies with its facts, every invalid one fails exactly its checks. */
+export function checkCompares(api, v) {
+  const r = new Report();
+  for (const c of v.valid) r.check(`compare ${c.name}`, () => verdict(api.verifyCompare, c.compare, c.trusted, v.checks, c));
+  for (const c of v.invalid) r.check(`invalid compare ${c.name}`, () => verdict(api.verifyCompare, c.compare, c.trusted, v.checks, c));
+  return r;
+}
+
 /** file name → [check, number of vectors it holds]. */
 export const suites = {
   'amounts.json': [checkAmounts, (v) => v.valid.length + v.invalid.length + v.deltas.valid.length + v.deltas.invalid.length],
@@ -177,6 +264,14 @@ export const suites = {
   'consistency.json': [checkConsistency, (v) => v.proofs.length + v.invalid.length],
   'checkpoints.json': [checkCheckpoints, (v) => v.valid.length + v.invalid.length],
   'receipts.json': [checkReceipts, (v) => v.valid.length + v.invalid.length],
+  // Per valid package: the report, "a proof for every record", each record's proof, and the
+  // out-of-range seqs (past the end; before the start when there are entries before).
+  'close-packages.json': [
+    checkClosePackages,
+    (v) =>
+      v.valid.reduce((n, c) => n + 3 + c.inclusion.proofs.length + (c.package.range.start > 0 ? 1 : 0), 0) + v.invalid.length,
+  ],
+  'compares.json': [checkCompares, (v) => v.valid.length + v.invalid.length],
 };
 
 export function expectedCount(file, v) {

@@ -9,6 +9,7 @@ import * as api from 'vericord';
 
 const FUNCTIONS = [
   'canonicalize',
+  'closePackageInclusionProof',
   'customerReference',
   'entryHash',
   'isVericordError',
@@ -17,6 +18,8 @@ const FUNCTIONS = [
   'parseAmount',
   'parseDelta',
   'verifyCheckpoint',
+  'verifyClosePackage',
+  'verifyCompare',
   'verifyConsistency',
   'verifyInclusion',
   'verifyReceipt',
@@ -28,6 +31,9 @@ const tree = trees.trees.find((t) => t.size === 5);
 const { index, proof } = tree.inclusion[3];
 const leaf = tree.leaves[index];
 const ZERO = `0x${'00'.repeat(32)}`;
+const packages = JSON.parse(readFileSync(join(process.env.VERICORD_VECTORS, 'close-packages.json'), 'utf8'));
+const { package: pkg, trusted } = packages.valid[0];
+const compares = JSON.parse(readFileSync(join(process.env.VERICORD_VECTORS, 'compares.json'), 'utf8'));
 
 function code(fn) {
   try {
@@ -71,8 +77,79 @@ test('index.d.ts declares every export and the VericordError shape', () => {
       return value;
     });
   }
+  for (const c of ['CLOSE_PACKAGE_MALFORMED', 'CLOSE_PACKAGE_RANGE_MISMATCH', 'SEQ_OUT_OF_RANGE', 'VERIFIER_KEY_INVALID']) codes.add(c);
   const union = dts.slice(dts.indexOf('export type ErrorCode'), dts.indexOf(';', dts.indexOf('export type ErrorCode')));
   for (const c of codes) assert.match(union, new RegExp(`'${c}'`), c);
+  for (const type of ['ClosePackage', 'CompareResult', 'VerifyReport', 'Check', 'InclusionProofResult', 'CheckpointFacts']) {
+    assert.match(dts, new RegExp(`export interface ${type}\\b`), type);
+  }
+  // The declared check names are the vectors' (and so the core's), in report order.
+  const names = (type) => [...dts.slice(dts.indexOf(`export type ${type} =`)).split(';')[0].matchAll(/'([^']+)'/g)].map((m) => m[1]);
+  assert.deepEqual(names('ClosePackageCheckName'), packages.checks);
+  assert.deepEqual(names('CompareCheckName'), compares.checks);
+});
+
+test('close packages: the report is plain data; failing packages are reports, bad arguments throw', () => {
+  const report = api.verifyClosePackage(pkg, trusted);
+  assert.equal(report.verified, true);
+  assert.equal(report.keysPinned, true);
+  assert.deepEqual(report.keys, trusted);
+  assert.equal(report.key, trusted[0]);
+  // Plain objects and arrays all the way down (no Map, no undefined): JSON round-trips it.
+  assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
+  assert.equal(Object.getPrototypeOf(report.summary), Object.prototype);
+  assert.equal(report.summary.closing, pkg.summary.closing, 'amounts stay exact text');
+  assert.equal(report.differences, null);
+  // The same package as text, and as the object JSON.parse gives.
+  assert.deepEqual(api.verifyClosePackage(JSON.stringify(pkg), trusted), report);
+  assert.deepEqual(api.verifyClosePackage(JSON.parse(JSON.stringify(pkg)), trusted), report);
+  // No keys: the package's own, and the report says so.
+  const own = api.verifyClosePackage(pkg, []);
+  assert.equal(own.verified, true);
+  assert.equal(own.keysPinned, false);
+  assert.deepEqual(own.keys, pkg.verifierKeys);
+  // A package that fails is a report, not a throw.
+  const wrong = api.verifyClosePackage(pkg, [pkg.verifierKeys.find((k) => !trusted.includes(k))]);
+  assert.equal(wrong.verified, false);
+  assert.equal(wrong.checks.find((c) => !c.ok).name, 'checkpoint.signature');
+  for (const junk of ['', '{', '[]', 'null', '{}', {}, [], { format: 'vericord.close-package/v1' }, new Uint8Array(3)]) {
+    const r = api.verifyClosePackage(junk, trusted);
+    assert.equal(r.verified, false, JSON.stringify(junk));
+    assert.equal(r.checks[0].name, 'format');
+    assert.equal(r.checks[0].ok, false);
+    assert.equal(r.checks.length, packages.checks.length);
+    assert.ok(r.checks.slice(1).every((c) => !c.ok && c.detail.startsWith('not checked:')));
+  }
+  const compare = compares.valid[0];
+  const cr = api.verifyCompare(compare.compare, compare.trusted);
+  assert.equal(cr.verified, true);
+  assert.equal(cr.summary, null);
+  assert.equal(cr.differences.balance, compare.compare.differences.balance);
+  assert.equal(api.verifyCompare(pkg, trusted).checks[0].ok, false, 'a close package is not a compare');
+  assert.equal(api.verifyClosePackage(compare.compare, compare.trusted).checks[0].ok, false, 'nor the reverse');
+});
+
+test('closePackageInclusionProof: numbers, BigInt seq, coded errors', () => {
+  const seq = pkg.range.start + 2;
+  const p = api.closePackageInclusionProof(pkg, seq);
+  assert.deepEqual(Object.keys(p).sort(), ['index', 'leaf', 'proof', 'root', 'size']);
+  assert.equal(typeof p.size, 'number');
+  assert.equal(p.index, seq);
+  assert.equal(api.verifyInclusion(p.root, p.size, p.index, p.leaf, p.proof), true);
+  assert.deepEqual(api.closePackageInclusionProof(JSON.stringify(pkg), BigInt(seq)), p);
+  const badFrontier = structuredClone(pkg);
+  badFrontier.range.frontier[0] = ZERO;
+  const cases = [
+    ['SEQ_OUT_OF_RANGE', () => api.closePackageInclusionProof(pkg, pkg.range.start - 1)],
+    ['SEQ_OUT_OF_RANGE', () => api.closePackageInclusionProof(pkg, p.size)],
+    ['CLOSE_PACKAGE_RANGE_MISMATCH', () => api.closePackageInclusionProof(badFrontier, seq)],
+    ['CLOSE_PACKAGE_MALFORMED', () => api.closePackageInclusionProof('{', seq)],
+    ['CLOSE_PACKAGE_MALFORMED', () => api.closePackageInclusionProof({}, seq)],
+    ['INVALID_ARGUMENT', () => api.closePackageInclusionProof(pkg, -1)],
+    ['INVALID_ARGUMENT', () => api.closePackageInclusionProof(pkg, '3')],
+    ['INVALID_ARGUMENT', () => api.closePackageInclusionProof(42, seq)],
+  ];
+  for (const [want, fn] of cases) assert.equal(code(fn), want, fn.toString());
 });
 
 test('known answers', () => {
@@ -84,6 +161,15 @@ test('known answers', () => {
   assert.equal(api.parseDelta('1e3'), '1000');
   assert.equal(api.itemHash({ b: 1, a: 2 }), api.itemHash('{"a":2,"b":1}'));
   assert.equal(api.verifyInclusion(tree.root, tree.size, index, leaf, proof), true);
+});
+
+test('long amounts with huge exponents parse exactly', () => {
+  // 10^-1_000_000 × 10^1_000_001 is exactly 10, however long the text.
+  assert.equal(api.parseAmount(`0.${'0'.repeat(999_999)}1e1000001`), '10');
+  assert.equal(api.parseAmount(`1${'0'.repeat(1_000_005)}e-1000005`), '1');
+  assert.equal(api.parseDelta(`-25${'0'.repeat(2_000_000)}e-2000001`), '-2.5');
+  // 1111111111 × 10^-1_000_000: a million fractional digits, not 1111111111.
+  assert.equal(code(() => api.parseAmount(`${'1'.repeat(10)}${'0'.repeat(1_000_000)}e-2000000`)), 'AMOUNT_TOO_PRECISE');
 });
 
 test('sizes and indices: safe integers or BigInts', () => {
@@ -138,6 +224,17 @@ test('bad input throws a VericordError with a stable code', () => {
     ['RECEIPT_MALFORMED', () => api.verifyReceipt('{', [])],
     ['RECEIPT_MALFORMED', () => api.verifyReceipt({ checkpoint: {} }, [])],
     ['CHECKPOINT_MALFORMED', () => api.verifyReceipt({ checkpoint: { note: 'garbage' } }, [])],
+    ['INVALID_ARGUMENT', () => api.verifyClosePackage(42, [])],
+    ['INVALID_ARGUMENT', () => api.verifyClosePackage(null, [])],
+    ['INVALID_ARGUMENT', () => api.verifyClosePackage(undefined, [])],
+    ['INVALID_ARGUMENT', () => api.verifyClosePackage({ n: 1n }, [])],
+    ['INVALID_ARGUMENT', () => api.verifyClosePackage(pkg, 'key')],
+    ['INVALID_ARGUMENT', () => api.verifyClosePackage(pkg, [42])],
+    ['VERIFIER_KEY_INVALID', () => api.verifyClosePackage(pkg, ['not a key'])],
+    ['VERIFIER_KEY_INVALID', () => api.verifyClosePackage(pkg, [...trusted, `${trusted[0]}x`])],
+    ['INVALID_ARGUMENT', () => api.verifyCompare(true, [])],
+    ['INVALID_ARGUMENT', () => api.verifyCompare({}, null)],
+    ['VERIFIER_KEY_INVALID', () => api.verifyCompare({}, [''])],
   ];
   for (const [want, fn] of cases) assert.equal(code(fn), want, fn.toString());
 });

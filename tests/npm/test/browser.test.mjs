@@ -1,21 +1,25 @@
 // The browser entry in headless Chromium: a page imports the installed
 // package by its bare name (an import map resolves it through the package's
-// "browser" export) and runs the tree, consistency, checkpoint and receipt vectors.
+// "browser" export) and runs the tree, consistency, checkpoint, receipt,
+// close-package and compare vectors, and every 7th mutation of the tamper battery.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as api from 'vericord';
 import { expectedCount } from '../lib/checks.mjs';
 import { serve } from '../lib/server.mjs';
+import { batteries, mutations } from '../lib/tamper.mjs';
 
-const FILES = ['trees.json', 'consistency.json', 'checkpoints.json', 'receipts.json'];
+const FILES = ['trees.json', 'consistency.json', 'checkpoints.json', 'receipts.json', 'close-packages.json', 'compares.json'];
+const TAMPER_EVERY = 7;
 const vectorsDir = process.env.VERICORD_VECTORS;
 const playwright = process.env.VERICORD_PLAYWRIGHT;
 const chromiumPath = process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium';
 
-test('headless Chromium runs the tree, checkpoint and receipt vectors', { timeout: 120_000 }, async (t) => {
+test('headless Chromium runs the tree, checkpoint, receipt, close-package and compare vectors and a sample of the tamper battery', { timeout: 150_000 }, async (t) => {
   assert.ok(playwright, 'set VERICORD_PLAYWRIGHT to playwright-core’s index.mjs');
   const { chromium } = await import(pathToFileURL(playwright).href);
   const pkgDir = fileURLToPath(new URL('.', import.meta.resolve('vericord')));
@@ -28,18 +32,24 @@ test('headless Chromium runs the tree, checkpoint and receipt vectors', { timeou
     { '/index.html': html },
   );
   const profile = mkdtempSync(join(tmpdir(), 'vericord-chromium-'));
-  t.after(() => {
-    server.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
 
-  const context = await chromium.launchPersistentContext(profile, {
+  let context;
+  // One hook, in order: the browser exits before its profile is removed (after-hooks run in
+  // the order they were added, so two hooks would remove the profile under a live browser).
+  t.after(async () => {
+    try {
+      await context?.close();
+    } finally {
+      server.close();
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    }
+  });
+  context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     timeout: 30_000,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  t.after(() => context.close());
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -47,7 +57,7 @@ test('headless Chromium runs the tree, checkpoint and receipt vectors', { timeou
   page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
 
   await page.goto(`${server.url}/index.html`, { timeout: 30_000 });
-  await page.waitForFunction(() => window.vericordResults !== undefined, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.vericordResults !== undefined, null, { timeout: 120_000 });
   const results = await page.evaluate(() => window.vericordResults);
   assert.deepEqual(errors, []);
   assert.equal(results.error, undefined, results.error);
@@ -60,4 +70,19 @@ test('headless Chromium runs the tree, checkpoint and receipt vectors', { timeou
     assert.equal(got.passed, expectedCount(file, vectors), file);
     t.diagnostic(`${file}: ${got.passed} vectors passed in Chromium`);
   }
+
+  // The same sample, drawn in Node, says how many mutations Chromium must have refused.
+  const load = (file) => JSON.parse(readFileSync(join(vectorsDir, file), 'utf8'));
+  let total = 0;
+  for (const b of batteries(load('close-packages.json'), load('compares.json'))) {
+    const got = results.tamper[b.label];
+    assert.ok(got, b.label);
+    assert.deepEqual(got.failures, [], b.label);
+    let want = 0;
+    for (const m of mutations(api, b.doc)) if (!b.exempt(m)) want++;
+    assert.equal(got.count, Math.ceil(want / TAMPER_EVERY), b.label);
+    total += got.count;
+  }
+  t.diagnostic(`tamper battery: ${total} mutations (every ${TAMPER_EVERY}th) refused in Chromium`);
+  assert.ok(total > 500, String(total));
 });

@@ -1,10 +1,12 @@
 //! Accepting a submission: ids, items and the one atomic write, shared by emit, batch and writes.
 
+use worker::Response;
+
 use crate::api::ApiError;
 use crate::auth::Caller;
 use crate::idempotency;
 use crate::ingest::{self, Built, DeltaInput, WriteInput};
-use crate::store::{Accept, NewSubmission, Store, WriteError};
+use crate::store::{Accept, Accepted, Claim, NewSubmission, Store, WriteError};
 use crate::{clock, ids};
 
 pub struct Submission {
@@ -69,17 +71,20 @@ impl Submission {
     }
 }
 
-/// Writes the submission atomically with its idempotent response; on failure
-/// releases the idempotency claim so a retry can run.
+/// Writes the submission atomically with its idempotent response; on failure releases the
+/// idempotency claim so a retry can run. `None`: committed. `Some(response)`: a retry took the
+/// claim over while this request stalled, so nothing was written and this is what committed
+/// under the key (or 202 while the retry is still at work).
 pub async fn accept_submission(
     store: &Store,
     caller: &Caller,
     sub: &Submission,
     kind: &str,
-    key: Option<&str>,
+    claim: Option<&Claim>,
     status: u16,
     response: &str,
-) -> Result<(), ApiError> {
+) -> Result<Option<Response>, ApiError> {
+    store.faults().stall("before-accept").await;
     let accept = Accept {
         submission: NewSubmission {
             id: &sub.id,
@@ -94,11 +99,25 @@ pub async fn accept_submission(
         period: &sub.period,
         logs: &sub.built.logs,
         records: &sub.built.records,
-        completion: key.map(|k| (idempotency::scope(caller, k), status, response.to_string())),
+        completion: claim.map(|c| (c, status, response.to_string())),
     };
-    let result = store.accept(&accept).await;
+    // Tests make the write fail after the stall, to see what a failing request releases.
+    let result = if store.faults().has("fail-accept") {
+        Err(WriteError::Other(ApiError::internal(
+            "accept",
+            "injected fault",
+        )))
+    } else {
+        store.accept(&accept).await
+    };
     let err = match result {
-        Ok(()) => return Ok(()),
+        Ok(Accepted::Committed) => return Ok(None),
+        Ok(Accepted::Superseded) => {
+            let Some(c) = claim else {
+                return Err(ApiError::internal("accept", "superseded without a claim"));
+            };
+            return idempotency::superseded(store, c).await.map(Some);
+        }
         Err(WriteError::Check) => ApiError::new(
             402,
             "PLAN_LIMIT_EXCEEDED",
@@ -112,8 +131,8 @@ pub async fn accept_submission(
         Err(WriteError::Unique(why)) => ApiError::internal("accept: unique", why),
         Err(WriteError::Other(e)) => e,
     };
-    if let Some(k) = key {
-        store.idem_release(&idempotency::scope(caller, k)).await?;
+    if let Some(c) = claim {
+        store.idem_release(c).await?;
     }
     Err(err)
 }

@@ -7,6 +7,7 @@ use worker::{Env, Request, Response, RouteContext};
 use crate::api::{ok, ApiError};
 use crate::auth::{authenticate_admin, secret_digest};
 use crate::body::{read, Fields};
+use crate::dispatcher::destination;
 use crate::store::{KeyInfo, Store, TenantRow, VendorAccountRow, WebhookEndpointRow};
 use crate::{clock, ids, query, AppState};
 
@@ -51,16 +52,19 @@ fn tenant_json(t: &TenantRow) -> Value {
     json!({"id": t.id, "name": t.name, "kind": t.kind, "monthlyAllowance": t.monthly_allowance, "createdAt": t.created_at})
 }
 
-async fn setup(req: &mut Request, env: &Env) -> Result<(Store, String), ApiError> {
-    authenticate_admin(req, env)?;
-    Ok((Store::from_env(env)?, read(req).await?))
+async fn setup(
+    req: &mut Request,
+    ctx: &RouteContext<AppState>,
+) -> Result<(Store, String), ApiError> {
+    authenticate_admin(req, &ctx.env)?;
+    Ok((Store::of(ctx)?, read(req).await?))
 }
 
 pub async fn create_tenant(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (store, body) = setup(&mut req, &ctx.env).await?;
+    let (store, body) = setup(&mut req, &ctx).await?;
     let mut f = Fields::parse(&body, "")?;
     let name = f.required_string("name", 200)?;
     let kind = f.string("kind", 20)?.unwrap_or_else(|| "direct".into());
@@ -88,7 +92,7 @@ pub async fn get_tenant(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (store, _) = setup(&mut req, &ctx.env).await?;
+    let (store, _) = setup(&mut req, &ctx).await?;
     let tenant = tenant_or_404(&store, &ctx).await?;
     let vendors = store.vendor_accounts(&tenant.id).await?;
     let mut data = tenant_json(&tenant);
@@ -103,7 +107,7 @@ pub async fn update_tenant(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (store, body) = setup(&mut req, &ctx.env).await?;
+    let (store, body) = setup(&mut req, &ctx).await?;
     let mut tenant = tenant_or_404(&store, &ctx).await?;
     let mut f = Fields::parse(&body, "")?;
     if let Some(name) = f.string("name", 200)? {
@@ -130,7 +134,7 @@ pub async fn create_key(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (store, body) = setup(&mut req, &ctx.env).await?;
+    let (store, body) = setup(&mut req, &ctx).await?;
     let tenant = tenant_or_404(&store, &ctx).await?;
     let mut f = Fields::parse(&body, "")?;
     let environment = f.required_string("environment", 20)?;
@@ -187,7 +191,7 @@ pub async fn update_key(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (store, body) = setup(&mut req, &ctx.env).await?;
+    let (store, body) = setup(&mut req, &ctx).await?;
     let id = &query::param(&ctx, "publicId");
     let mut info = store
         .key_info(id)
@@ -227,7 +231,7 @@ pub async fn create_vendor_account(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (store, body) = setup(&mut req, &ctx.env).await?;
+    let (store, body) = setup(&mut req, &ctx).await?;
     let tenant = tenant_or_404(&store, &ctx).await?;
     if tenant.kind != "middleware" {
         return Err(ApiError::invalid(
@@ -253,7 +257,7 @@ pub async fn create_vendor_account(
 }
 
 /// http(s) URL without credentials.
-fn check_url(url: &str) -> Result<(), ApiError> {
+fn check_url(url: &str, env: &Env) -> Result<(), ApiError> {
     let parsed = worker::Url::parse(url).map_err(|_| {
         ApiError::invalid(
             "VALIDATION_ERROR",
@@ -272,18 +276,28 @@ fn check_url(url: &str) -> Result<(), ApiError> {
             "must be an http(s) URL without credentials",
         ));
     }
-    Ok(())
+    let insecure = env
+        .var("ALLOW_INSECURE_WEBHOOKS")
+        .is_ok_and(|v| v.to_string() == "1");
+    match destination::refusal(&parsed, insecure) {
+        Some(why) => Err(ApiError::invalid(
+            "WEBHOOK_URL_NOT_ALLOWED",
+            Some("url".into()),
+            why,
+        )),
+        None => Ok(()),
+    }
 }
 
 pub async fn create_webhook(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (store, body) = setup(&mut req, &ctx.env).await?;
+    let (store, body) = setup(&mut req, &ctx).await?;
     let tenant = tenant_or_404(&store, &ctx).await?;
     let mut f = Fields::parse(&body, "")?;
     let url = f.required_string("url", 2048)?;
-    check_url(&url)?;
+    check_url(&url, &ctx.env)?;
     let environment = f.required_string("environment", 20)?;
     if environment != "sandbox" && environment != "production" {
         return Err(ApiError::invalid(
@@ -318,7 +332,7 @@ pub async fn rotate_webhook_secret(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (store, body) = setup(&mut req, &ctx.env).await?;
+    let (store, body) = setup(&mut req, &ctx).await?;
     let id = &query::param(&ctx, "webhookId");
     let w = store
         .webhook_endpoint(id)

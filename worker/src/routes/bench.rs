@@ -14,7 +14,7 @@ use crate::api::{ok, ApiError};
 use crate::auth::authenticate;
 use crate::body::read;
 use crate::ingest;
-use crate::store::{Accept, Append, NewRecord, NewSubmission, Store, Verified};
+use crate::store::{split, Accept, Append, NewRecord, NewSubmission, Store, Verified};
 use crate::{clock, ids, query, sequencer, AppState};
 
 fn enabled(env: &worker::Env) -> bool {
@@ -31,6 +31,12 @@ fn guard(ctx: &RouteContext<AppState>) -> Result<(), ApiError> {
     }
 }
 
+/// The customer id the bench routes write under: `~bench~` + the given id. `~` is not allowed
+/// in a real customer id, so a bench route can never write into a real customer's log.
+fn bench_customer(id: &str) -> String {
+    format!("~bench~{id}")
+}
+
 /// The rows `/delta/batch` writes for the same body, with none of its work:
 /// no validation, no canonical JSON, no hashing.
 pub async fn raw_insert(
@@ -39,7 +45,7 @@ pub async fn raw_insert(
 ) -> Result<Response, ApiError> {
     guard(&ctx)?;
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let body: Value = serde_json::from_str(&read(&mut req).await?)
         .map_err(|e| ApiError::invalid("INVALID_JSON", None, e.to_string()))?;
@@ -49,8 +55,8 @@ pub async fn raw_insert(
     let mut records = Vec::with_capacity(deltas.len());
     let mut logs = Vec::new();
     for (i, d) in deltas.iter().enumerate() {
-        let customer = d["customerId"].as_str().unwrap_or("c");
-        let log = ingest::customer_log(&caller.tenant_id, caller.environment, customer, None);
+        let customer = bench_customer(d["customerId"].as_str().unwrap_or("c"));
+        let log = ingest::new_customer_log(&caller.tenant_id, caller.environment, &customer, None);
         records.push(NewRecord {
             id: ids::new_id("rec_")?,
             log_id: log.id.clone(),
@@ -96,10 +102,10 @@ pub async fn raw_insert(
 pub async fn drain(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     guard(&ctx)?;
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let customer = &query::param(&ctx, "customerId");
-    let log = ingest::customer_log(&caller.tenant_id, caller.environment, customer, None);
+    let log = ingest::new_customer_log(&caller.tenant_id, caller.environment, customer, None);
     let started = clock::now_ms();
     let r = sequencer::drain(&store, &log.id).await?;
     ok(
@@ -109,24 +115,24 @@ pub async fn drain(req: Request, ctx: RouteContext<AppState>) -> Result<Response
     )
 }
 
-/// Builds a verified log of `size` entries for one customer: `samples` are
-/// real records (sequence numbers given), every other leaf a stand-in hash.
-/// Tiles, frontier and head are written exactly as the sequencer would.
+/// Builds a verified log of `size` entries for one new bench customer: `samples` are real
+/// records (sequence numbers given), every other leaf a stand-in hash. Tiles, frontier and
+/// head are written exactly as the sequencer would. With `"records": true` every other entry
+/// also gets a stand-in record row (one SQL statement), with counters to match, so read
+/// routes can be measured against a log of that many rows.
 pub async fn synthetic_log(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     guard(&ctx)?;
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let body: Value = serde_json::from_str(&read(&mut req).await?)
         .map_err(|e| ApiError::invalid("INVALID_JSON", None, e.to_string()))?;
-    let customer = body["customerId"]
-        .as_str()
-        .unwrap_or("synthetic")
-        .to_string();
+    let customer = bench_customer(body["customerId"].as_str().unwrap_or("synthetic"));
     let size = body["size"].as_u64().unwrap_or(1000).clamp(1, 2_000_000);
+    let all_records = body["records"].as_bool().unwrap_or(false);
     let mut samples: Vec<u64> = body["samples"]
         .as_array()
         .map(|a| {
@@ -140,7 +146,18 @@ pub async fn synthetic_log(
     samples.sort_unstable();
     samples.dedup();
     let now = clock::rfc3339(now_ms);
-    let log = ingest::customer_log(&caller.tenant_id, caller.environment, &customer, None);
+    let log = ingest::new_customer_log(&caller.tenant_id, caller.environment, &customer, None);
+    if store
+        .log_head(&caller.tenant_id, caller.env(), &log.id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            409,
+            "SYNTHETIC_LOG_EXISTS",
+            "a synthetic log is built once; pick another customerId",
+        ));
+    }
     let sub_id = ids::new_id("anc_")?;
     // Every entry adds 1, so balanceAfter of entry s is s + 1.
     let mut frontier = Frontier::new();
@@ -194,11 +211,14 @@ pub async fn synthetic_log(
                 item_hash: item_hash.to_hex(),
                 item: text,
             });
+            // Every synthetic entry is a credit of 1.
+            let credits = (i64::try_from(seq + 1).unwrap_or(i64::MAX), 0);
             verified.push(Verified {
                 id,
                 seq,
                 entry_hash: hash.to_hex(),
                 balance_after: balance.to_string(),
+                credits,
             });
             hash
         } else {
@@ -251,10 +271,13 @@ pub async fn synthetic_log(
         new_size: size,
         root: head.root().to_hex(),
         balance: head.balance.to_string(),
+        balance_split: split(head.balance.nanos()),
+        credits: (i64::try_from(size).unwrap_or(i64::MAX), 0),
         frontier: head.frontier.to_bytes(),
         lease_until_ms: 0,
         verified: &verified,
         failed: &[],
+        failed_months: &[],
         tiles: &[],
         events: &[],
         now: &now,
@@ -265,6 +288,20 @@ pub async fn synthetic_log(
         .await
         .map_err(|_| ApiError::internal("bench", "head"))?;
     let won = committed.first().is_some_and(|c| c.won);
+    if all_records {
+        let samples_json =
+            serde_json::to_string(&samples).map_err(|e| ApiError::internal("bench", e))?;
+        store
+            .synthetic_records(
+                &log.id,
+                &sub_id,
+                size,
+                &samples_json,
+                now_ms,
+                &clock::month(now_ms),
+            )
+            .await?;
+    }
     ok(
         &json!({"customerId": customer, "size": size, "tiles": all_tiles.len(), "won": won,
                 "samples": append.verified.iter().map(|v| json!({"recordId": v.id, "seq": v.seq})).collect::<Vec<_>>()}),

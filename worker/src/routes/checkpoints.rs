@@ -4,18 +4,18 @@ use serde_json::{json, Value};
 use worker::{Request, Response, RouteContext};
 
 use crate::api::{json_response, ok, ok_text, ApiError};
-use crate::auth::{authenticate, Caller};
+use crate::auth::authenticate;
 use crate::body::{read, Fields};
-use crate::checkpointing::{self, checkpoint_json};
+use crate::checkpointing::{self, checkpoint_json, Keep};
 use crate::idempotency::{self, Outcome};
 use crate::ingest::{self, MAX_ID_CHARS};
+use crate::lookup::{self, find_customer_log};
 use crate::query::Query;
 use crate::scope::{self, Resolved, Scope, ScopeInput};
 use crate::signing::{self, Keys};
 use crate::store::{CheckpointFilter, LogRow, Store};
 use crate::{clock, sequencer, AppState};
 
-/// Most logs one "all customers" checkpoint call closes.
 /// Customers an all-customers call checkpoints; about 15 D1 queries each keeps a
 /// call well inside a Worker invocation's query budget. Calling again continues.
 const MAX_LOGS_PER_CALL: u32 = 25;
@@ -23,54 +23,6 @@ const MAX_LOGS_PER_CALL: u32 = 25;
 /// The request's origin, for verify links.
 pub fn base_url(req: &Request) -> Option<String> {
     req.url().ok().map(|u| u.origin().ascii_serialization())
-}
-
-/// The customer log a customer id (and vendor account, for middleware tenants) names.
-pub async fn customer_log(
-    store: &Store,
-    caller: &Caller,
-    customer_id: &str,
-    vendor: Option<&str>,
-) -> Result<LogRow, ApiError> {
-    let log = ingest::customer_log(&caller.tenant_id, caller.environment, customer_id, vendor);
-    store
-        .log_head(&caller.tenant_id, caller.env(), &log.id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "CUSTOMER_NOT_FOUND",
-                format!("no customer {customer_id:?} in this environment"),
-            )
-        })
-}
-
-/// The vendor account a middleware tenant must name (and a direct tenant must not).
-pub async fn vendor_for(
-    store: &Store,
-    caller: &Caller,
-    vendor: Option<String>,
-) -> Result<Option<String>, ApiError> {
-    match (vendor, caller.middleware) {
-        (None, true) => Err(ApiError::invalid(
-            "VENDOR_ACCOUNT_REQUIRED",
-            Some("vendorAccountId".into()),
-            "is required for middleware tenants",
-        )),
-        (Some(_), false) => Err(ApiError::invalid(
-            "VENDOR_ACCOUNT_FORBIDDEN",
-            Some("vendorAccountId".into()),
-            "is only accepted from middleware tenants",
-        )),
-        (Some(v), true) => match store.vendor_account(&caller.tenant_id, &v).await? {
-            Some(_) => Ok(Some(v)),
-            None => Err(ApiError::invalid(
-                "VENDOR_ACCOUNT_NOT_FOUND",
-                Some("vendorAccountId".into()),
-                "no such vendor account for this tenant",
-            )),
-        },
-        (None, false) => Ok(None),
-    }
 }
 
 fn time_scope(input: &ScopeInput, now_ms: u64) -> Result<Scope, ApiError> {
@@ -91,27 +43,18 @@ async fn close(
     scope: &Scope,
     base: Option<&str>,
 ) -> Result<Value, ApiError> {
-    // Sequence what is waiting, then build on the head as it is after that.
-    let fresh;
-    let log = if sequencer::drain(store, &log.id).await?.appended > 0 {
-        fresh = store
-            .log_head(&log.tenant_id, &log.environment, &log.id)
-            .await?
-            .ok_or_else(|| ApiError::internal("checkpoint", "log head"))?;
-        &fresh
-    } else {
-        log
-    };
-    let (row, created) = checkpointing::create(store, keys, log, scope).await?;
-    let mut view = checkpoint_json(&row, log, keys, base);
-    view["created"] = created.into();
-    view["idempotent"] = (!created).into();
+    // Sequence what is waiting; the checkpoint builds on the head as it is after that.
+    sequencer::drain_waiting(store, log).await?;
+    let signed = checkpointing::create(store, keys, log, scope, Keep::Store).await?;
+    let mut view = checkpoint_json(&signed.row, log, keys, base);
+    view["created"] = signed.created.into();
+    view["idempotent"] = (!signed.created).into();
     Ok(view)
 }
 
 pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let key = idempotency::key(&req)?;
     let body = read(&mut req).await?;
@@ -145,19 +88,27 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
     }
     let vendor = f.string("vendorAccountId", MAX_ID_CHARS)?;
     f.finish()?;
-    let vendor = vendor_for(&store, &caller, vendor).await?;
+    let vendor = lookup::vendor_for(&store, &caller, vendor).await?;
     let scope = time_scope(&input, now_ms)?;
     let keys = signing::keys(&ctx.env)?;
-    let now = clock::rfc3339(now_ms);
-    let key =
-        match idempotency::claim(&store, &caller, key, "checkpoint", &body, now_ms, &now).await? {
-            Outcome::Respond(resp) => return Ok(resp),
-            Outcome::Proceed(key) => key,
-        };
+    let key = match idempotency::claim(
+        &store,
+        &caller,
+        key,
+        "checkpoint",
+        &body,
+        now_ms,
+        idempotency::lease_ms(&ctx.env),
+    )
+    .await?
+    {
+        Outcome::Respond(resp) => return Ok(resp),
+        Outcome::Proceed(key) => key,
+    };
     let base = base_url(&req);
     let result = async {
         let data = if let Some(customer_id) = &customer_id {
-            let log = customer_log(&store, &caller, customer_id, vendor.as_deref()).await?;
+            let log = find_customer_log(&store, &caller, customer_id, vendor.as_deref()).await?;
             close(&store, &keys, &log, &scope, base.as_deref()).await?
         } else {
             let ids = store
@@ -165,7 +116,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
                     &caller.tenant_id,
                     caller.env(),
                     vendor.as_deref(),
-                    (&scope.label, &scope.start(), &scope.end()),
+                    (&scope.label, scope.start_ms, scope.end_ms),
                     MAX_LOGS_PER_CALL + 1,
                 )
                 .await?;
@@ -200,16 +151,16 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
     ctx.data.dispatch_after();
     match result {
         Ok(text) => {
-            if let Some(k) = &key {
-                store
-                    .idem_finish(&idempotency::scope(&caller, k), 201, &text)
-                    .await?;
+            if let Some(claim) = &key {
+                if !store.idem_finish(claim, 201, &text).await? {
+                    return idempotency::superseded(&store, claim).await;
+                }
             }
             json_response(201, text)
         }
         Err(e) => {
-            if let Some(k) = &key {
-                store.idem_release(&idempotency::scope(&caller, k)).await?;
+            if let Some(claim) = &key {
+                store.idem_release(claim).await?;
             }
             Err(e)
         }
@@ -218,37 +169,32 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
 
 pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
     let limit = q.int("limit", 25, 1, 100)?;
     let offset = q.int("offset", 0, 0, u64::from(u32::MAX))?;
     let log = match q.get("customerId") {
-        Some(c) => Some(customer_log(&store, &caller, c, q.get("vendorAccountId")).await?),
+        Some(c) => Some(find_customer_log(&store, &caller, c, q.get("vendorAccountId")).await?),
         None => None,
     };
     let input = ScopeInput {
-        period: q.get("period").map(String::from),
-        time_preset: q.get("timePreset").map(String::from),
-        start_date: q.get("startDate").map(String::from),
-        end_date: q.get("endDate").map(String::from),
         starting_checkpoint: None,
+        ..ScopeInput::from_query(&q)
     };
     // A period filters by label; a preset or dates filter by creation time. Any scope
     // field (an `endDate` alone too) goes through the scope rules.
-    let filter_scope = (input.period.is_some()
-        || input.time_preset.is_some()
-        || input.start_date.is_some()
-        || input.end_date.is_some())
-    .then(|| time_scope(&input, now_ms))
-    .transpose()?;
+    let filter_scope = input
+        .has_time()
+        .then(|| time_scope(&input, now_ms))
+        .transpose()?;
     let (from, to) = match (&input.period, &filter_scope) {
         (None, Some(s)) => (Some(s.start()), Some(clock::rfc3339(s.end_ms + 1))),
         _ => (None, None),
     };
     let filter = CheckpointFilter {
         log_id: log.as_ref().map(|l| l.id.as_str()),
-        scope_prefix: input.period.as_deref(),
+        label_prefix: input.period.as_deref(),
         from: from.as_deref(),
         to: to.as_deref(),
     };

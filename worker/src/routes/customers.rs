@@ -8,8 +8,9 @@ use crate::api::{number, ok, ApiError};
 use crate::auth::{authenticate, Caller};
 use crate::query::{self, Query};
 use crate::routes::views::status_of;
-use crate::store::{CustomerRow, Store, TimeRange};
-use crate::{clock, AppState};
+use crate::scope::parse_time;
+use crate::store::{join, CustomerRow, Page, Store};
+use crate::{checkpointing, clock, AppState};
 
 fn balance(text: &str) -> Result<Amount, ApiError> {
     Amount::parse(text).map_err(|e| ApiError::internal("stored balance", e))
@@ -21,11 +22,12 @@ fn customer_json(c: &CustomerRow) -> Result<Value, ApiError> {
         "customerReference": c.id,
         "customerPartition": c.partition,
         "vendorAccountId": c.vendor_account_id,
-        "totalDeltas": c.total_records,
+        "totalDeltas": c.records_total,
         "verifiedDeltas": c.size,
+        "failedDeltas": c.records_failed,
         "computedBalance": number(balance(&c.balance)?),
         "firstActivityAt": c.created_at,
-        "lastActivityAt": c.last_activity_at,
+        "lastActivityAt": c.last_received_at,
     }))
 }
 
@@ -34,7 +36,7 @@ fn pagination(page: u64, limit: u64, total: u64) -> Value {
 }
 
 pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, clock::now_ms()).await?;
     let q = Query::of(&req)?;
     let page = q.int("page", 1, 1, 1_000_000)?;
@@ -59,30 +61,19 @@ pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response,
 }
 
 pub async fn summary(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, clock::now_ms()).await?;
-    let logs = store
-        .customer_balances(&caller.tenant_id, caller.env())
+    let t = store
+        .customer_summary(&caller.tenant_id, caller.env())
         .await?;
-    let (total, failed) = store
-        .customer_record_counts(&caller.tenant_id, caller.env())
-        .await?;
-    let mut sum = Amount::ZERO;
-    let mut verified = 0u64;
-    for l in &logs {
-        sum = sum
-            .checked_add(balance(&l.balance)?)
-            .ok_or_else(|| ApiError::internal("summary", "overflow"))?;
-        verified += l.size;
-    }
     ok(
         &json!({
-            "totalCustomers": logs.len(),
-            "totalDeltas": total,
-            "verifiedDeltas": verified,
-            "failedDeltas": failed,
-            "pendingDeltas": total.saturating_sub(verified + failed),
-            "totalBalance": number(sum),
+            "totalCustomers": t.customers,
+            "totalDeltas": t.records,
+            "verifiedDeltas": t.verified,
+            "failedDeltas": t.failed,
+            "pendingDeltas": t.records.saturating_sub(t.verified + t.failed),
+            "totalBalance": number(join(t.balance_units, t.balance_nanos)),
             "environment": caller.env(),
         }),
         200,
@@ -118,7 +109,7 @@ async fn find(
 
 pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
     let customer_id = query::param(&ctx, "customerId");
@@ -126,11 +117,20 @@ pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     let page = q.int("deltaPage", 1, 1, 1_000_000)?;
     let limit = q.int("deltaLimit", 20, 1, 100)?;
     let period = q.period("period")?;
-    let bounds = period.as_deref().and_then(clock::month_range);
-    let range = bounds.as_ref().map(|(from, to)| TimeRange { from, to });
-    let (rows, total) = store
-        .activity(&c.id, range.as_ref(), limit as u32, (page - 1) * limit)
-        .await?;
+    let at = Page {
+        limit,
+        offset: (page - 1) * limit,
+    };
+    let (rows, total) = match &period {
+        Some(p) => {
+            let total = store.month(&c.id, p).await?.accepted;
+            (store.month_activity(&c.id, p, total, &at).await?, total)
+        }
+        None => (
+            store.activity(&c.id, c.records_total, &at).await?,
+            c.records_total,
+        ),
+    };
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -149,13 +149,13 @@ pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
         })
         .collect();
     let mut data = customer_json(&c)?;
-    if let (Some(p), Some(range)) = (&period, &range) {
-        data["period"] = month_view(&store, &c.id, p, range).await?;
+    if let Some(p) = &period {
+        data["period"] = month_view(&store, &c, p, now_ms).await?;
     }
     data["latestCheckpoint"] = match store.latest_checkpoint(&c.id).await? {
         Some(cp) => json!({
             "checkpointId": cp.id,
-            "period": cp.scope.rsplit_once('#').map_or(cp.scope.as_str(), |(l, _)| l),
+            "period": cp.label,
             "proofRoot": cp.root,
             "treeSize": cp.size,
             "closingBalance": Amount::parse(&cp.closing).ok().map(number),
@@ -167,32 +167,39 @@ pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     ok(&data, 200)
 }
 
-/// A month-pinned view: what was accepted and what was verified in the month, summed exactly.
+/// A month-pinned view: what was received in the month (and of it failed) from the month's
+/// counters, and what was verified in the month's period from its two boundaries — exact
+/// sums in a constant number of rows.
 async fn month_view(
     store: &Store,
-    log_id: &str,
+    c: &CustomerRow,
     period: &str,
-    range: &TimeRange<'_>,
+    now_ms: u64,
 ) -> Result<Value, ApiError> {
-    let rows = store.amounts(log_id, range).await?;
-    let (mut accepted, mut verified) = (Amount::ZERO, Amount::ZERO);
-    let mut verified_count = 0u64;
-    let mut accepted_count = 0u64;
-    for r in rows.iter().filter(|r| r.failed_reason.is_none()) {
-        accepted_count += 1;
-        let a = balance(&r.amount)?;
-        accepted = accepted.checked_add(a).unwrap_or(accepted);
-        if r.seq.is_some() {
-            verified = verified.checked_add(a).unwrap_or(verified);
-            verified_count += 1;
-        }
-    }
+    let m = store.month(&c.id, period).await?;
+    let accepted = join(m.accepted_units, m.accepted_nanos);
+    let failed = join(m.failed_units, m.failed_nanos);
+    let recorded = accepted
+        .checked_sub(failed)
+        .ok_or_else(|| ApiError::internal("month view", "overflow"))?;
+    let (start, end) =
+        clock::month_range(period).ok_or_else(|| ApiError::internal("month view", "period"))?;
+    let (start_ms, end_ms) = (parse_time(&start, "period")?, parse_time(&end, "period")?);
+    let from = store.size_before(&c.id, start_ms).await?.min(c.size);
+    let to = store
+        .size_before(&c.id, end_ms.min(now_ms.saturating_add(1)))
+        .await?
+        .clamp(from, c.size);
+    let verified = checkpointing::balance_at(store, &c.id, to)
+        .await?
+        .checked_sub(checkpointing::balance_at(store, &c.id, from).await?)
+        .ok_or_else(|| ApiError::internal("month view", "overflow"))?;
     Ok(json!({
         "period": period,
-        "recordsAccepted": accepted_count,
-        "recordsFailed": rows.len() as u64 - accepted_count,
-        "amountRecorded": number(accepted),
-        "recordsVerified": verified_count,
+        "recordsAccepted": m.accepted.saturating_sub(m.failed),
+        "recordsFailed": m.failed,
+        "amountRecorded": number(recorded),
+        "recordsVerified": to - from,
         "amountVerified": number(verified),
     }))
 }

@@ -113,7 +113,7 @@ async fn resolve(
         }
     }
     if let Some(adjusts) = &input.adjusts {
-        let log = ingest::customer_log(
+        let log = ingest::new_customer_log(
             &caller.tenant_id,
             caller.environment,
             &input.customer_id,
@@ -146,7 +146,7 @@ async fn resolve(
 
 pub async fn emit(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let key = idempotency::key(&req)?;
     let body = read(&mut req).await?;
@@ -154,8 +154,17 @@ pub async fn emit(mut req: Request, ctx: RouteContext<AppState>) -> Result<Respo
     let input = ingest::delta_input(&mut fields, "", caller.middleware, None)?;
     fields.finish()?;
     resolve(&store, &caller, &input, "").await?;
-    let now = clock::rfc3339(now_ms);
-    let key = match idempotency::claim(&store, &caller, key, "delta", &body, now_ms, &now).await? {
+    let key = match idempotency::claim(
+        &store,
+        &caller,
+        key,
+        "delta",
+        &body,
+        now_ms,
+        idempotency::lease_ms(&ctx.env),
+    )
+    .await?
+    {
         Outcome::Respond(resp) => return Ok(resp),
         Outcome::Proceed(key) => key,
     };
@@ -181,14 +190,18 @@ pub async fn emit(mut req: Request, ctx: RouteContext<AppState>) -> Result<Respo
         message: "Delta queued for verification. Store receiptId for later proof generation.",
     };
     let text = ok_text(&data)?;
-    accept_submission(&store, &caller, &sub, "delta", key.as_deref(), 201, &text).await?;
+    if let Some(resp) =
+        accept_submission(&store, &caller, &sub, "delta", key.as_ref(), 201, &text).await?
+    {
+        return Ok(resp);
+    }
     sub.built.logs.iter().for_each(|l| ctx.data.kick(&l.id));
     json_response(201, text)
 }
 
 pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let key = idempotency::key(&req)?;
     let body = read(&mut req).await?;
@@ -294,8 +307,17 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
         .with_extra("results", details.into()));
     }
 
-    let now = clock::rfc3339(now_ms);
-    let key = match idempotency::claim(&store, &caller, key, "batch", &body, now_ms, &now).await? {
+    let key = match idempotency::claim(
+        &store,
+        &caller,
+        key,
+        "batch",
+        &body,
+        now_ms,
+        idempotency::lease_ms(&ctx.env),
+    )
+    .await?
+    {
         Outcome::Respond(resp) => return Ok(resp),
         Outcome::Proceed(key) => key,
     };
@@ -349,14 +371,18 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
         },
     };
     let text = ok_text(&data)?;
-    accept_submission(&store, &caller, &sub, "batch", key.as_deref(), 201, &text).await?;
+    if let Some(resp) =
+        accept_submission(&store, &caller, &sub, "batch", key.as_ref(), 201, &text).await?
+    {
+        return Ok(resp);
+    }
     sub.built.logs.iter().for_each(|l| ctx.data.kick(&l.id));
     json_response(201, text)
 }
 
 pub async fn status(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let id = query::param(&ctx, "id");
     if id.starts_with("rec_") {

@@ -11,8 +11,8 @@ use crate::auth::{authenticate, Caller};
 use crate::body::{read, Fields};
 use crate::checkpointing::{self, balance_at};
 use crate::ingest::MAX_ID_CHARS;
+use crate::lookup::find_customer_log;
 use crate::query::{self, Query};
-use crate::routes::checkpoints::customer_log;
 use crate::routes::views::status_of;
 use crate::scope::{self, Resolved, ScopeInput};
 use crate::store::{LogRow, Store};
@@ -51,12 +51,15 @@ async fn derive_for(
     now_ms: u64,
 ) -> Result<Derived, ApiError> {
     let resolved = scope::resolve(input, now_ms)?;
-    let log = customer_log(store, caller, customer_id, vendor).await?;
-    sequencer::drain(store, &log.id).await?;
-    let log = customer_log(store, caller, customer_id, vendor).await?;
+    let mut log = find_customer_log(store, caller, customer_id, vendor).await?;
+    if sequencer::drain_waiting(store, &log).await? {
+        log = find_customer_log(store, caller, customer_id, vendor).await?;
+    }
     match resolved {
         Resolved::Time(s) => {
-            let b = checkpointing::bounds(store, &log.id, &s).await?;
+            // Up to now as of after the drain above, which sequenced what was waiting.
+            let s = s.as_of(clock::now_ms());
+            let b = checkpointing::bounds(store, &log, &s).await?;
             let label = json!({"label": s.label, "startDate": s.start(), "endDate": s.end()});
             Ok(Derived {
                 from: b.start_size,
@@ -80,8 +83,10 @@ async fn derive_for(
                         "no checkpoint of this customer with this id or root",
                     )
                 })?;
+            // The checkpoint may be newer than the head read above: never end before it.
+            let to = log.size.max(c.size);
             let opening = balance_at(store, &log.id, c.size).await?;
-            let closing = balance_at(store, &log.id, log.size).await?;
+            let closing = balance_at(store, &log.id, to).await?;
             // Without an explicit starting balance, resume from the checkpoint's own.
             let starting = match starting {
                 Some(s) => s,
@@ -92,7 +97,7 @@ async fn derive_for(
                 json!({"startingCheckpoint": c.id, "proofRoot": c.root, "fromSize": c.size});
             Ok(Derived {
                 from: c.size,
-                to: log.size,
+                to,
                 starting,
                 opening,
                 closing,
@@ -103,20 +108,9 @@ async fn derive_for(
     }
 }
 
-fn scope_from_query(q: &Query) -> ScopeInput {
-    let s = |k: &str| q.get(k).map(String::from);
-    ScopeInput {
-        period: s("period"),
-        time_preset: s("timePreset"),
-        start_date: s("startDate"),
-        end_date: s("endDate"),
-        starting_checkpoint: s("startingCheckpoint"),
-    }
-}
-
 pub async fn derive(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
     let customer_id = &query::param(&ctx, "customerId");
@@ -131,7 +125,7 @@ pub async fn derive(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
         &caller,
         customer_id,
         q.get("vendorAccountId"),
-        &scope_from_query(&q),
+        &ScopeInput::from_query(&q),
         starting,
         now_ms,
     )
@@ -158,7 +152,6 @@ pub async fn derive(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     } else {
         None
     };
-    let (pending, _) = store.unsequenced(&d.log.id).await?;
     let computed = d
         .computed()
         .ok_or_else(|| ApiError::internal("derive", "overflow"))?;
@@ -173,13 +166,13 @@ pub async fn derive(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
             "computedBalance": number(computed),
             "startingBalance": number(d.starting),
             "netChange": number(net),
-            "deltasCount": d.to - d.from,
-            "deltaCount": d.to - d.from,
+            "deltasCount": d.to.saturating_sub(d.from),
+            "deltaCount": d.to.saturating_sub(d.from),
             "fromSequence": d.from,
             "toSequence": d.to,
             "scope": d.label,
             "latestReceiptId": latest,
-            "pendingDeltas": pending,
+            "pendingDeltas": d.log.pending(),
             "deltas": deltas,
             "limit": limit,
             "offset": offset,
@@ -190,7 +183,7 @@ pub async fn derive(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
 
 pub async fn compare(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let body = read(&mut req).await?;
     let mut f = Fields::parse(&body, "")?;
@@ -239,7 +232,7 @@ pub async fn compare(mut req: Request, ctx: RouteContext<AppState>) -> Result<Re
             "match": yours == neutral && theirs == neutral,
             "differenceYours": diff(yours),
             "differenceTheirs": diff(theirs),
-            "deltasCount": d.to - d.from,
+            "deltasCount": d.to.saturating_sub(d.from),
             "scope": d.label,
         }),
         200,
@@ -248,20 +241,22 @@ pub async fn compare(mut req: Request, ctx: RouteContext<AppState>) -> Result<Re
 
 pub async fn gaps(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
     let customer_id = &query::param(&ctx, "customerId");
-    let log = customer_log(&store, &caller, customer_id, q.get("vendorAccountId")).await?;
+    let log = find_customer_log(&store, &caller, customer_id, q.get("vendorAccountId")).await?;
     let from = q.int("fromSequence", 0, 0, u64::MAX >> 11)?;
-    let to = q.int(
-        "toSequence",
-        log.size.saturating_sub(1).max(from),
-        from,
-        u64::MAX >> 11,
-    )?;
+    // One call checks a window of at most MAX_SPAN sequence numbers (by default the first
+    // from `fromSequence`), so its rows read never grow with the log; `nextFromSequence` pages.
+    const MAX_SPAN: u64 = 1_000;
+    let default_to = log
+        .size
+        .min(from.saturating_add(MAX_SPAN))
+        .saturating_sub(1)
+        .max(from);
+    let to = q.int("toSequence", default_to, from, u64::MAX >> 11)?;
     let limit = q.int("limit", 100, 1, 1000)? as usize;
-    const MAX_SPAN: u64 = 100_000;
     if to - from >= MAX_SPAN {
         return Err(ApiError::invalid(
             "SCOPE_TOO_WIDE",
@@ -285,7 +280,6 @@ pub async fn gaps(req: Request, ctx: RouteContext<AppState>) -> Result<Response,
             ranges.push(json!({"from": expect, "to": end - 1}));
         }
     }
-    let (pending, failed) = store.unsequenced(&log.id).await?;
     ok(
         &json!({
             "customerId": log.subject_id,
@@ -296,9 +290,10 @@ pub async fn gaps(req: Request, ctx: RouteContext<AppState>) -> Result<Response,
             "expected": end - from,
             "present": present,
             "hasGaps": !ranges.is_empty(),
+            "nextFromSequence": (end < log.size).then_some(end),
             "gaps": ranges,
-            "pendingRecords": pending,
-            "failedRecords": failed,
+            "pendingRecords": log.pending(),
+            "failedRecords": log.records_failed,
         }),
         200,
     )

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod delta;
 pub mod derive;
 pub mod health;
+pub mod middleware;
 pub mod pages;
 pub mod receipts;
 pub mod usage;
@@ -60,6 +61,13 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         post_async "/api/v1/balance/compare" => derive::compare,
         get_async "/api/v1/balance/gaps/:customerId" => derive::gaps,
         post_async "/api/v1/writes" => writes::create,
+        // Billing middleware (X-Api-Key of a middleware tenant; source doc 000).
+        get_async "/api/v1/middleware/customers/:customerId/periods" => middleware::list_periods,
+        get_async "/api/v1/middleware/customers/:customerId/periods/:checkpointId" => middleware::period,
+        get_async "/api/v1/middleware/customers/:customerId/close-package" => middleware::close_package,
+        post_async "/api/v1/middleware/customers/:customerId/compare" => middleware::compare,
+        get_async "/api/v1/middleware/customers/:customerId/export" => middleware::export,
+        get_async "/api/v1/middleware/vendors/:vendorId/customers/:externalCustomerId/record" => middleware::vendor_record,
         // Admin (bearer ADMIN_TOKEN).
         post_async "/admin/tenants" => admin::create_tenant,
         get_async "/admin/tenants/:id" => admin::get_tenant,

@@ -8,23 +8,18 @@ use vericord_core::merkle::{inclusion_plan, root_plan, MemoryTree, ProofPlan};
 use vericord_core::{Amount, Hash};
 use worker::{Request, Response, RouteContext};
 
-use crate::api::{number, ok, ApiError};
+use crate::api::{amount_json, number, ok, ApiError};
 use crate::auth::authenticate;
-use crate::checkpointing::{self, checkpoint_json};
+use crate::checkpointing::{self, checkpoint_json, Keep};
+use crate::lookup::find_customer_log;
 use crate::proofs::{hex, TreeReader};
 use crate::query::{self, Query};
-use crate::routes::checkpoints::{base_url, customer_log};
+use crate::routes::checkpoints::base_url;
 use crate::routes::views::status_of;
 use crate::scope::{self, Resolved, ScopeInput};
 use crate::signing;
 use crate::store::{RecordRow, Store};
 use crate::{clock, ids, sequencer, AppState};
-
-fn amount(text: Option<&str>) -> Value {
-    text.and_then(|t| Amount::parse(t).ok())
-        .and_then(|a| serde_json::to_value(number(a)).ok())
-        .unwrap_or(Value::Null)
-}
 
 fn entry_json(r: &RecordRow, proof: &[Hash], now_ms: u64) -> Value {
     json!({
@@ -32,14 +27,15 @@ fn entry_json(r: &RecordRow, proof: &[Hash], now_ms: u64) -> Value {
         "anchorId": r.submission_id,
         "sequenceNumber": r.seq,
         "status": status_of(r, now_ms),
-        "delta": amount(Some(&r.amount)),
+        "delta": amount_json(&r.amount),
         "reason": r.reason,
         "referenceId": r.reference_id,
         "receivedAt": r.received_at,
+        "sequencedAt": r.stamp_ms.map(clock::rfc3339),
         "item": serde_json::from_str::<Value>(&r.item).unwrap_or(Value::Null),
         "itemHash": r.item_hash,
         "entryHash": r.entry_hash,
-        "balanceAfter": amount(r.balance_after.as_deref()),
+        "balanceAfter": r.balance_after.as_deref().map_or(Value::Null, amount_json),
         "proof": hex(proof),
     })
 }
@@ -49,16 +45,13 @@ pub async fn customer_receipt(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let q = Query::of(&req)?;
     let customer_id = &query::param(&ctx, "customerId");
     let input = ScopeInput {
-        period: q.get("period").map(String::from),
-        time_preset: q.get("timePreset").map(String::from),
-        start_date: q.get("startDate").map(String::from),
-        end_date: q.get("endDate").map(String::from),
         starting_checkpoint: None,
+        ..ScopeInput::from_query(&q)
     };
     let Resolved::Time(scope) = scope::resolve(&input, now_ms)? else {
         return Err(ApiError::invalid(
@@ -70,10 +63,19 @@ pub async fn customer_receipt(
     let limit = q.int("limit", 100, 1, 1000)?;
     let offset = q.int("offset", 0, 0, u64::from(u32::MAX))?;
     let keys = signing::keys(&ctx.env)?;
-    let log = customer_log(&store, &caller, customer_id, q.get("vendorAccountId")).await?;
-    sequencer::drain(&store, &log.id).await?;
-    let log = customer_log(&store, &caller, customer_id, q.get("vendorAccountId")).await?;
-    let (checkpoint, _) = checkpointing::create(&store, &keys, &log, &scope).await?;
+    let log = find_customer_log(&store, &caller, customer_id, q.get("vendorAccountId")).await?;
+    sequencer::drain_waiting(&store, &log).await?;
+    // A month's checkpoint is stored (once per size: a read cannot grow the database faster
+    // than records arrive); a custom range, whose labels are endless, is signed for this
+    // response only.
+    let keep = if clock::month_range(&scope.label).is_some() {
+        Keep::StoreUnlessEmpty
+    } else {
+        Keep::Sign
+    };
+    let signed = checkpointing::create(&store, &keys, &log, &scope, keep).await?;
+    let checkpoint = signed.row;
+    let log = find_customer_log(&store, &caller, customer_id, q.get("vendorAccountId")).await?;
     let (start, size) = (checkpoint.start_size, checkpoint.size);
     let records = store
         .entries(&log.id, start + offset, size, limit as u32, 0)
@@ -112,12 +114,12 @@ pub async fn customer_receipt(
     }
     let mut proofs = plans.iter().map(|p| tree.assemble(p));
     let mut rows = Vec::with_capacity(records.len());
+    let period_start = clock::rfc3339(checkpoint.start_ms);
     for r in &records {
-        rows.push(entry_json(
-            r,
-            &proofs.next().transpose()?.unwrap_or_default(),
-            now_ms,
-        ));
+        let mut v = entry_json(r, &proofs.next().transpose()?.unwrap_or_default(), now_ms);
+        // Received before the period began but sequenced in it (docs/SPEC.md §11).
+        v["receivedBeforePeriod"] = (r.received_at < period_start).into();
+        rows.push(v);
     }
     let boundary = |r: &Option<RecordRow>,
                     proofs: &mut dyn Iterator<Item = Result<Vec<Hash>, ApiError>>|
@@ -131,7 +133,6 @@ pub async fn customer_receipt(
     let closing_json = boundary(&closing, &mut proofs)?;
     let base = base_url(&req);
     let view = checkpoint_json(&checkpoint, &log, &keys, base.as_deref());
-    let (pending, failed) = store.unsequenced(&log.id).await?;
     let net = Amount::parse(&checkpoint.closing)
         .ok()
         .zip(Amount::parse(&checkpoint.opening).ok())
@@ -156,8 +157,8 @@ pub async fn customer_receipt(
             "deltas": rows,
             "boundaries": {"opening": opening_json, "closing": closing_json},
             "pagination": {"limit": limit, "offset": offset, "total": checkpoint.count},
-            "pendingRecords": pending,
-            "failedRecords": failed,
+            "pendingRecords": log.pending(),
+            "failedRecords": log.records_failed,
             "verification": {"verifierKeys": keys.trusted(), "treeSize": size, "algorithm": "RFC 9162 tree, keccak256 sorted-pair nodes (docs/SPEC.md)"},
             "verifyUrl": view["verifyUrl"],
             "verificationApiUrl": view["verificationApiUrl"],
@@ -165,25 +166,21 @@ pub async fn customer_receipt(
             "customerLinkUrl": null,
             "customerLinkHost": null,
     });
-    // receipt.generated: an outbox event when the tenant has webhooks.
-    if store.has_webhooks(&log.tenant_id, &log.environment).await? {
+    // receipt.generated: an outbox event when the tenant has webhooks, once per stored
+    // checkpoint (a repeated read generates nothing new; a custom range stores none).
+    if !checkpoint.id.is_empty() && store.has_webhooks(&log.tenant_id, &log.environment).await? {
         let id = ids::new_id("evt_")?;
         let now = clock::rfc3339(now_ms);
         let summary = json!({"customerId": data["customerId"], "customerReference": data["customerReference"], "period": data["period"],
             "receiptId": data["receiptId"], "checkpointId": data["checkpointId"], "deltaCount": data["deltaCount"],
             "startingBalance": data["startingBalance"], "finalBalance": data["finalBalance"], "verifyUrl": data["verifyUrl"]});
         let body = json!({"id": id, "event": "receipt.generated", "timestamp": now, "createdAt": now, "tenantId": log.tenant_id, "data": summary});
-        store
-            .insert_event(
-                &log.tenant_id,
-                &log.environment,
-                &id,
-                "receipt.generated",
-                &body.to_string(),
-                &now,
-            )
-            .await?;
-        ctx.data.dispatch_after();
+        if store
+            .insert_receipt_event(&checkpoint, &id, &body.to_string(), &now)
+            .await?
+        {
+            ctx.data.dispatch_after();
+        }
     }
     ok(&data, 200)
 }
@@ -191,7 +188,7 @@ pub async fn customer_receipt(
 /// `GET /api/v1/balance/receipts/:id`: a record (`rec_…`) or a submission (its `receiptId`/`itemsRoot`).
 pub async fn receipt(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let id = &query::param(&ctx, "id");
     if id.starts_with("rec_") {
@@ -273,11 +270,12 @@ async fn record_receipt(
         .log_head(&caller.tenant_id, caller.env(), &row.log_id)
         .await?
         .ok_or_else(not_found)?;
-    // Proven under the first checkpoint that contains it, else under a new one for its month.
+    // Proven under the first checkpoint that contains it, else under a new one for the month
+    // of its period (the month its sequencing stamp falls in).
     let checkpoint = match store.checkpoint_covering(&log.id, seq).await? {
         Some(c) => c,
         None => {
-            let month = row.received_at.get(..7).unwrap_or_default().to_string();
+            let month = clock::month(row.stamp_ms.unwrap_or(now_ms));
             let input = ScopeInput {
                 period: Some(month),
                 ..ScopeInput::default()
@@ -285,7 +283,9 @@ async fn record_receipt(
             let Resolved::Time(scope) = scope::resolve(&input, now_ms)? else {
                 return Err(ApiError::internal("receipt", "scope"));
             };
-            checkpointing::create(store, &keys, &log, &scope).await?.0
+            checkpointing::create(store, &keys, &log, &scope, Keep::Store)
+                .await?
+                .row
         }
     };
     let plan = inclusion_plan(seq, checkpoint.size).map_err(|e| ApiError::internal("plan", e))?;
@@ -302,14 +302,8 @@ async fn record_receipt(
     data["checkpoint"] = checkpoint_json(&checkpoint, &log, &keys, base.as_deref());
     data["verifierKeys"] = keys.trusted().into();
     let mut resp = ok(&data, 200)?;
-    // D1's own accounting of this request, for benchmarks and operators.
-    let (read, written) = store.rows();
-    resp.headers_mut()
-        .set("X-D1-Rows-Read", &read.to_string())
-        .map_err(|e| ApiError::internal("header", e))?;
-    resp.headers_mut()
-        .set("X-D1-Rows-Written", &written.to_string())
-        .map_err(|e| ApiError::internal("header", e))?;
+    // Beside the request's own X-D1-Rows-Read (set for every response):
+    let (read, _) = store.rows();
     // The receipt itself, without authenticating the key: record, log head, checkpoint, tiles.
     resp.headers_mut()
         .set("X-D1-Rows-Read-Receipt", &(read - auth_read).to_string())

@@ -13,7 +13,7 @@ use crate::{clock, AppState};
 
 pub async fn usage(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let period = clock::month(now_ms);
     let used = store
@@ -38,7 +38,7 @@ pub async fn usage(req: Request, ctx: RouteContext<AppState>) -> Result<Response
 }
 
 pub async fn limits(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, clock::now_ms()).await?;
     let allowance = store
         .tenant(&caller.tenant_id)

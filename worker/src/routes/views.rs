@@ -1,9 +1,8 @@
 //! How stored records are shown: status derivation and the record JSON.
 
 use serde_json::{json, Value};
-use vericord_core::Amount;
 
-use crate::api::number;
+use crate::api::amount_json;
 use crate::store::RecordRow;
 
 /// QUEUED → PROCESSING → VERIFIED | FAILED, derived from the row and its log's lease.
@@ -29,13 +28,6 @@ pub fn submission_status(statuses: &[&str]) -> &'static str {
     "VERIFIED"
 }
 
-fn amount(text: &str) -> Value {
-    match Amount::parse(text) {
-        Ok(a) => serde_json::to_value(number(a)).unwrap_or(Value::Null),
-        Err(_) => Value::Null,
-    }
-}
-
 /// The public view of a delta record. `item` is the exact hashed content, so
 /// anyone can recompute `itemHash` from it.
 pub fn record_view(row: &RecordRow, now_ms: u64) -> Value {
@@ -46,7 +38,7 @@ pub fn record_view(row: &RecordRow, now_ms: u64) -> Value {
         "customerId": row.subject_id,
         "customerReference": row.log_id,
         "vendorAccountId": row.vendor_account_id,
-        "delta": amount(&row.amount),
+        "delta": amount_json(&row.amount),
         "reason": row.reason,
         "referenceId": row.reference_id,
         "metadata": item.get("metadata"),
@@ -59,8 +51,10 @@ pub fn record_view(row: &RecordRow, now_ms: u64) -> Value {
         "receivedAt": row.received_at,
         "sequenceNumber": row.seq.map(|s| s.to_string()),
         "entryHash": row.entry_hash,
-        "balanceAfter": row.balance_after.as_deref().map(amount),
+        "balanceAfter": row.balance_after.as_deref().map(amount_json),
         "verifiedAt": row.verified_at,
+        // The sequencing stamp decides the record's period (docs/SPEC.md §11).
+        "sequencedAt": row.stamp_ms.map(crate::clock::rfc3339),
         "failedReason": row.failed_reason,
         "txHash": null,
         "item": item,

@@ -54,7 +54,7 @@ fn status_filter(q: &Query) -> Result<Option<&'static str>, ApiError> {
 }
 
 pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, clock::now_ms()).await?;
     let q = Query::of(&req)?;
     let status = status_filter(&q)?;
@@ -80,7 +80,7 @@ pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response,
 /// response shows their new state; later retries continue after the response.
 pub async fn retry(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let body = read(&mut req).await?;
     // The SDK sends `{}`; an empty body is as good.

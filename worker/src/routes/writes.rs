@@ -46,7 +46,7 @@ struct Envelope<'a> {
 
 pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
-    let store = Store::from_env(&ctx.env)?;
+    let store = Store::of(&ctx)?;
     let caller = authenticate(&req, &store, now_ms).await?;
     let key = idempotency::key(&req)?;
     let body = read(&mut req).await?;
@@ -79,8 +79,17 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
         }
         inputs.push(input);
     }
-    let now = clock::rfc3339(now_ms);
-    let key = match idempotency::claim(&store, &caller, key, "writes", &body, now_ms, &now).await? {
+    let key = match idempotency::claim(
+        &store,
+        &caller,
+        key,
+        "writes",
+        &body,
+        now_ms,
+        idempotency::lease_ms(&ctx.env),
+    )
+    .await?
+    {
         Outcome::Respond(resp) => return Ok(resp),
         Outcome::Proceed(key) => key,
     };
@@ -91,8 +100,8 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
         .existing_write_keys(&caller.tenant_id, caller.env(), &keys_json)
         .await?;
     if let Some(i) = inputs.iter().position(|w| taken.contains(&w.key)) {
-        if let Some(k) = &key {
-            store.idem_release(&idempotency::scope(&caller, k)).await?;
+        if let Some(claim) = &key {
+            store.idem_release(claim).await?;
         }
         return Err(
             ApiError::new(409, "DUPLICATE_KEY", "a write with this key already exists")
@@ -134,7 +143,11 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
         data: &data,
     })
     .map_err(|e| ApiError::internal("serialize", e))?;
-    accept_submission(&store, &caller, &sub, "write", key.as_deref(), 202, &text).await?;
+    if let Some(resp) =
+        accept_submission(&store, &caller, &sub, "write", key.as_ref(), 202, &text).await?
+    {
+        return Ok(resp);
+    }
     sub.built.logs.iter().for_each(|l| ctx.data.kick(&l.id));
     json_response(202, text)
 }

@@ -7,11 +7,18 @@ use crate::api::ApiError;
 
 #[derive(Deserialize, Clone)]
 pub struct CheckpointRow {
+    /// `chk_…`; empty for a checkpoint signed for a read and not stored (a custom range).
     pub id: String,
     pub log_id: String,
     pub tenant_id: String,
     pub environment: String,
-    pub scope: String,
+    /// The period label: `YYYY-MM` or `start/end`.
+    pub label: String,
+    /// The resolved scope `[start_ms, end_ms)`, `end_ms` clamped to the time it was made.
+    pub start_ms: u64,
+    pub end_ms: u64,
+    /// 1 when the label is a month that had ended: the checkpoint closes its period.
+    pub closed: u8,
     pub start_size: u64,
     pub size: u64,
     pub root: String,
@@ -29,15 +36,21 @@ pub struct CheckpointRow {
 
 macro_rules! select_checkpoint {
     () => {
-        "SELECT id, log_id, tenant_id, environment, scope, start_size, size, root, opening, closing, count, note, key_id, \
-         previous_id, previous_size, previous_root, consistency_proof, created_at FROM checkpoints "
+        "SELECT id, log_id, tenant_id, environment, label, start_ms, end_ms, closed, start_size, size, root, opening, closing, \
+         count, note, key_id, previous_id, previous_size, previous_root, consistency_proof, created_at FROM checkpoints "
     };
+}
+
+#[derive(Deserialize)]
+pub struct TreeHeadRow {
+    pub log_id: String,
+    pub size: u64,
 }
 
 /// Filters of the checkpoint list.
 pub struct CheckpointFilter<'a> {
     pub log_id: Option<&'a str>,
-    pub scope_prefix: Option<&'a str>,
+    pub label_prefix: Option<&'a str>,
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
 }
@@ -49,37 +62,38 @@ struct Candidate {
 }
 
 impl Store {
-    /// Customer logs with records in `[start, end)` (not failed), at most
-    /// `limit`: first those with no checkpoint yet for this scope at its current
-    /// size, then the others, each group in customer order. Returns `(log id,
-    /// needs a checkpoint)`. The scope key mirrors `checkpointing::create`'s
-    /// `label#size`, so a checkpointed log moves back and repeated calls advance.
+    /// Customer logs with entries stamped in `[start, end)` or records still waiting, at most
+    /// `limit`: first those with no checkpoint yet for this label at the size the scope's end
+    /// gives them now, then the others, each group in customer order. Returns `(log id, needs
+    /// a checkpoint)`, so a checkpointed log moves back and repeated calls advance.
     pub async fn logs_to_checkpoint(
         &self,
         tenant_id: &str,
         environment: &str,
         vendor_account_id: Option<&str>,
-        (label, start, end): (&str, &str, &str),
+        (label, start_ms, end_ms): (&str, u64, u64),
         limit: u32,
     ) -> Result<Vec<(String, bool)>, ApiError> {
         let rows: Vec<Candidate> = self
             .all(
-                "SELECT l.id, NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.log_id = l.id AND c.scope = ?4 || '#' || \
-                       COALESCE((SELECT r.seq + 1 FROM records r WHERE r.log_id = l.id AND r.received_at < ?6 \
-                                 AND r.seq IS NOT NULL ORDER BY r.received_at DESC, r.seqno DESC LIMIT 1), 0)) AS needs \
+                "SELECT l.id, NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.log_id = l.id AND c.label = ?4 AND c.size = \
+                       COALESCE((SELECT r.seq + 1 FROM records r INDEXED BY records_log_stamp WHERE r.log_id = l.id \
+                                 AND r.seq IS NOT NULL AND r.stamp_ms < CAST(?6 AS INTEGER) \
+                                 ORDER BY r.stamp_ms DESC, r.seq DESC LIMIT 1), 0)) AS needs \
                  FROM logs l \
                  WHERE l.tenant_id = ?1 AND l.environment = ?2 AND l.kind = 'customer' \
                    AND (?3 IS NULL OR l.vendor_account_id = ?3) \
-                   AND EXISTS (SELECT 1 FROM records r WHERE r.log_id = l.id \
-                               AND r.received_at >= ?5 AND r.received_at < ?6 AND r.failed_reason IS NULL) \
+                   AND (EXISTS (SELECT 1 FROM records r INDEXED BY records_log_stamp WHERE r.log_id = l.id AND r.seq IS NOT NULL \
+                                AND r.stamp_ms >= CAST(?5 AS INTEGER) AND r.stamp_ms < CAST(?6 AS INTEGER)) \
+                        OR l.records_total > l.size + l.records_failed) \
                  ORDER BY needs DESC, l.subject_id, l.id LIMIT ?7",
                 &[
                     tenant_id.into(),
                     environment.into(),
                     vendor_account_id.into(),
                     label.into(),
-                    start.into(),
-                    end.into(),
+                    Arg::Big(start_ms),
+                    Arg::Big(end_ms),
                     Arg::Big(limit.into()),
                 ],
             )
@@ -97,16 +111,16 @@ impl Store {
         let mut push =
             |st: Result<_, ApiError>| st.map(|st| batch.push(st)).map_err(WriteError::Other);
         push(self.stmt(
-            "INSERT INTO checkpoints (id, log_id, tenant_id, environment, scope, start_size, size, root, opening, closing, count, \
-             note, key_id, previous_id, previous_size, previous_root, consistency_proof, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
-             ON CONFLICT (log_id, scope) DO NOTHING",
+            "INSERT INTO checkpoints (id, log_id, tenant_id, environment, label, start_size, size, root, opening, closing, count, \
+             note, key_id, previous_id, previous_size, previous_root, consistency_proof, created_at, start_ms, end_ms, closed) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
+             ON CONFLICT (log_id, label, size) DO NOTHING",
             &[
                 (&c.id).into(),
                 (&c.log_id).into(),
                 (&c.tenant_id).into(),
                 (&c.environment).into(),
-                (&c.scope).into(),
+                (&c.label).into(),
                 Arg::Big(c.start_size),
                 Arg::Big(c.size),
                 (&c.root).into(),
@@ -120,6 +134,9 @@ impl Store {
                 (&c.previous_root).into(),
                 (&c.consistency_proof).into(),
                 (&c.created_at).into(),
+                Arg::Big(c.start_ms),
+                Arg::Big(c.end_ms),
+                Arg::Int(c.closed.into()),
             ],
         ))?;
         if let Some((event_id, kind, body)) = event {
@@ -137,6 +154,42 @@ impl Store {
             ))?;
         }
         let results = self.batch("checkpoint", batch).await?;
+        Ok(results.first().is_some_and(|r| super::changes(r) == 1))
+    }
+
+    /// Puts the `receipt.generated` event of a checkpoint in the outbox unless it is there
+    /// already: the checkpoint remembers its event, so reads cannot repeat it. True if new.
+    pub async fn insert_receipt_event(
+        &self,
+        c: &CheckpointRow,
+        event_id: &str,
+        body: &str,
+        now: &str,
+    ) -> Result<bool, ApiError> {
+        let batch = vec![
+            self.stmt(
+                "UPDATE checkpoints SET receipt_event_id = ?2 WHERE id = ?1 AND receipt_event_id IS NULL",
+                &[(&c.id).into(), event_id.into()],
+            )?,
+            self.stmt(
+                "INSERT INTO events (id, tenant_id, environment, type, body, created_at) SELECT ?2, ?3, ?4, 'receipt.generated', ?5, ?6 \
+                 WHERE EXISTS (SELECT 1 FROM checkpoints WHERE id = ?1 AND receipt_event_id = ?2)",
+                &[(&c.id).into(), event_id.into(), (&c.tenant_id).into(), (&c.environment).into(), body.into(), now.into()],
+            )?,
+            self.stmt(
+                "INSERT INTO deliveries (event_id, endpoint_id, tenant_id, environment, state, next_attempt_ms, created_at) \
+                 SELECT ?1, w.id, w.tenant_id, w.environment, 'pending', 0, ?4 FROM webhook_endpoints w \
+                 WHERE w.tenant_id = ?2 AND w.environment = ?3 AND w.enabled = 1 AND EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+                &[event_id.into(), (&c.tenant_id).into(), (&c.environment).into(), now.into()],
+            )?,
+        ];
+        let results = self
+            .batch("receipt event", batch)
+            .await
+            .map_err(|e| match e {
+                WriteError::Other(e) => e,
+                _ => ApiError::internal("receipt event", "constraint"),
+            })?;
         Ok(results.first().is_some_and(|r| super::changes(r) == 1))
     }
 
@@ -169,14 +222,48 @@ impl Store {
             })
     }
 
-    pub async fn checkpoint_by_scope(
+    /// The checkpoint of a log for a label at a size (there is at most one).
+    pub async fn checkpoint_by_label(
         &self,
         log_id: &str,
-        scope: &str,
+        label: &str,
+        size: u64,
     ) -> Result<Option<CheckpointRow>, ApiError> {
         self.first(
-            concat!(select_checkpoint!(), "WHERE log_id = ?1 AND scope = ?2"),
-            &[log_id.into(), scope.into()],
+            concat!(
+                select_checkpoint!(),
+                "WHERE log_id = ?1 AND label = ?2 AND size = ?3"
+            ),
+            &[log_id.into(), label.into(), Arg::Big(size)],
+        )
+        .await
+    }
+
+    /// The checkpoint that closed month `label` of a log, if one is stored.
+    pub async fn closed_checkpoint(
+        &self,
+        log_id: &str,
+        label: &str,
+    ) -> Result<Option<CheckpointRow>, ApiError> {
+        self.first(
+            concat!(
+                select_checkpoint!(),
+                "WHERE log_id = ?1 AND label = ?2 AND closed = 1 ORDER BY size DESC LIMIT 1"
+            ),
+            &[log_id.into(), label.into()],
+        )
+        .await
+    }
+
+    /// A checkpoint of one log by id.
+    pub async fn log_checkpoint(
+        &self,
+        log_id: &str,
+        id: &str,
+    ) -> Result<Option<CheckpointRow>, ApiError> {
+        self.first(
+            concat!(select_checkpoint!(), "WHERE id = ?1 AND log_id = ?2"),
+            &[id.into(), log_id.into()],
         )
         .await
     }
@@ -196,12 +283,38 @@ impl Store {
     }
 
     /// A checkpoint by root, any tenant (the public verify route: the root is the capability).
+    /// Size 0 never matches: the empty tree's root is every log's, so it names no one.
     pub async fn checkpoint_by_root(&self, root: &str) -> Result<Option<CheckpointRow>, ApiError> {
         self.first(
             concat!(
                 select_checkpoint!(),
-                "WHERE root = ?1 ORDER BY created_at LIMIT 1"
+                "WHERE root = ?1 AND size > 0 ORDER BY created_at LIMIT 1"
             ),
+            &[root.into()],
+        )
+        .await
+    }
+
+    /// Registers a root handed out without a stored checkpoint (one row per log size).
+    pub async fn insert_tree_head(
+        &self,
+        root: &str,
+        log_id: &str,
+        size: u64,
+        now: &str,
+    ) -> Result<(), ApiError> {
+        self.run(
+            "INSERT INTO tree_heads (root, log_id, size, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            &[root.into(), log_id.into(), Arg::Big(size), now.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The log and size a handed-out root names, any tenant (the root is the capability).
+    pub async fn tree_head(&self, root: &str) -> Result<Option<TreeHeadRow>, ApiError> {
+        self.first(
+            "SELECT log_id, size FROM tree_heads WHERE root = ?1 AND size > 0",
             &[root.into()],
         )
         .await
@@ -264,7 +377,7 @@ impl Store {
             concat!(
                 select_checkpoint!(),
                 "WHERE tenant_id = ?1 AND environment = ?2 AND (?3 IS NULL OR log_id = ?3) \
-                 AND (?4 IS NULL OR substr(scope, 1, length(?4)) = ?4) \
+                 AND (?4 IS NULL OR substr(label, 1, length(?4)) = ?4) \
                  AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) \
                  ORDER BY created_at DESC, id LIMIT ?7 OFFSET ?8"
             ),
@@ -272,7 +385,7 @@ impl Store {
                 tenant_id.into(),
                 environment.into(),
                 f.log_id.into(),
-                f.scope_prefix.into(),
+                f.label_prefix.into(),
                 f.from.into(),
                 f.to.into(),
                 Arg::Big(limit.into()),

@@ -1,4 +1,6 @@
-//! Customer (and account) logs as the read side lists them.
+//! Customer (and account) logs as the read side lists them. Every count and sum comes from
+//! the counters the write side keeps (logs, log_months), never from counting a log's records,
+//! so no read grows with a log's length.
 
 use serde::Deserialize;
 
@@ -14,16 +16,15 @@ pub struct CustomerRow {
     pub size: u64,
     pub balance: String,
     pub created_at: String,
-    pub total_records: u64,
-    pub last_activity_at: Option<String>,
+    pub records_total: u64,
+    pub records_failed: u64,
+    pub last_received_at: Option<String>,
 }
 
 macro_rules! select_customer {
     () => {
         "SELECT l.id, l.subject_id, l.vendor_account_id, l.partition, l.size, l.balance, l.created_at, \
-         (SELECT COUNT(*) FROM records r WHERE r.log_id = l.id) AS total_records, \
-         (SELECT MAX(r.received_at) FROM records r WHERE r.log_id = l.id) AS last_activity_at \
-         FROM logs l "
+         l.records_total, l.records_failed, l.last_received_at FROM logs l "
     };
 }
 
@@ -32,23 +33,40 @@ struct Count {
     count: u64,
 }
 
+/// A tenant's customer logs, aggregated in SQL: one row however many there are.
 #[derive(Deserialize)]
-pub struct BalanceRow {
-    pub balance: String,
-    pub size: u64,
+pub struct SummaryRow {
+    pub customers: u64,
+    pub records: u64,
+    pub verified: u64,
+    pub failed: u64,
+    pub balance_units: i64,
+    pub balance_nanos: i64,
 }
 
-#[derive(Deserialize)]
-pub struct AmountRow {
-    pub amount: String,
-    pub seq: Option<u64>,
-    pub failed_reason: Option<String>,
+/// What a log's records received in one UTC month add up to.
+#[derive(Deserialize, Default)]
+pub struct MonthRow {
+    pub accepted: u64,
+    pub accepted_units: i64,
+    pub accepted_nanos: i64,
+    pub failed: u64,
+    pub failed_units: i64,
+    pub failed_nanos: i64,
 }
 
-/// Half-open `[from, to)` on `received_at` (RFC 3339 text sorts chronologically).
-pub struct TimeRange<'a> {
-    pub from: &'a str,
-    pub to: &'a str,
+/// A page of a log's records, newest first: `limit` positions below the newest minus `offset`.
+pub struct Page {
+    pub limit: u64,
+    pub offset: u64,
+}
+
+impl Page {
+    /// The acceptance positions `[lo, hi)` of this page among `total` records.
+    fn positions(&self, total: u64) -> (u64, u64) {
+        let hi = total.saturating_sub(self.offset);
+        (hi.saturating_sub(self.limit), hi)
+    }
 }
 
 impl Store {
@@ -99,82 +117,72 @@ impl Store {
         .await
     }
 
-    /// A page of a log's records, newest first, optionally within a time range.
+    /// A page of a log's records (of `total`), newest first by acceptance position: read by
+    /// position, so page 1 and page 10,000 cost the same rows.
     pub async fn activity(
         &self,
         log_id: &str,
-        range: Option<&TimeRange<'_>>,
-        limit: u32,
-        offset: u64,
-    ) -> Result<(Vec<RecordRow>, u64), ApiError> {
-        let (from, to) = range.map_or((Arg::Null, Arg::Null), |r| (r.from.into(), r.to.into()));
-        let rows = self
-            .all(
-                concat!(
-                    select_record!(),
-                    "WHERE r.log_id = ?1 AND (?2 IS NULL OR r.received_at >= ?2) AND (?3 IS NULL OR r.received_at < ?3) \
-                     ORDER BY r.received_at DESC, r.seqno DESC LIMIT ?4 OFFSET ?5"
-                ),
-                &[log_id.into(), from.clone(), to.clone(), Arg::Big(limit.into()), Arg::Big(offset)],
-            )
-            .await?;
-        let total: Option<Count> = self
-            .first(
-                "SELECT COUNT(*) AS count FROM records r WHERE r.log_id = ?1 \
-                 AND (?2 IS NULL OR r.received_at >= ?2) AND (?3 IS NULL OR r.received_at < ?3)",
-                &[log_id.into(), from, to],
-            )
-            .await?;
-        Ok((rows, total.map_or(0, |c| c.count)))
+        total: u64,
+        page: &Page,
+    ) -> Result<Vec<RecordRow>, ApiError> {
+        let (lo, hi) = page.positions(total);
+        self.all(
+            concat!(
+                select_record!(),
+                "WHERE r.log_id = ?1 AND r.log_pos >= ?2 AND r.log_pos < ?3 ORDER BY r.log_pos DESC"
+            ),
+            &[log_id.into(), Arg::Big(lo), Arg::Big(hi)],
+        )
+        .await
     }
 
-    /// Amounts and states of a log's records in a range, for exact sums in Rust (never SQL SUM on money).
-    pub async fn amounts(
+    /// The same within the records received in one UTC month (of `total` there).
+    pub async fn month_activity(
         &self,
         log_id: &str,
-        range: &TimeRange<'_>,
-    ) -> Result<Vec<AmountRow>, ApiError> {
+        period: &str,
+        total: u64,
+        page: &Page,
+    ) -> Result<Vec<RecordRow>, ApiError> {
+        let (lo, hi) = page.positions(total);
         self.all(
-            "SELECT amount, seq, failed_reason FROM records WHERE log_id = ?1 AND received_at >= ?2 AND received_at < ?3",
-            &[log_id.into(), range.from.into(), range.to.into()],
+            concat!(
+                select_record!(),
+                "WHERE r.log_id = ?1 AND substr(r.received_at, 1, 7) = ?2 AND r.month_pos >= ?3 AND r.month_pos < ?4 \
+                 ORDER BY r.month_pos DESC"
+            ),
+            &[log_id.into(), period.into(), Arg::Big(lo), Arg::Big(hi)],
         )
         .await
     }
 
-    /// Balances and sizes of every customer log, for the summary.
-    pub async fn customer_balances(
+    /// The counters of a log's records received in `period` (zero when there were none).
+    pub async fn month(&self, log_id: &str, period: &str) -> Result<MonthRow, ApiError> {
+        Ok(self
+            .first(
+                "SELECT accepted, accepted_units, accepted_nanos, failed, failed_units, failed_nanos \
+                 FROM log_months WHERE log_id = ?1 AND period = ?2",
+                &[log_id.into(), period.into()],
+            )
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Customer count, record counts and the exact balance sum of a tenant's customer logs.
+    pub async fn customer_summary(
         &self,
         tenant_id: &str,
         environment: &str,
-    ) -> Result<Vec<BalanceRow>, ApiError> {
-        self.all(
-            "SELECT balance, size FROM logs WHERE tenant_id = ?1 AND environment = ?2 AND kind = 'customer'",
+    ) -> Result<SummaryRow, ApiError> {
+        self.first(
+            "SELECT COUNT(*) AS customers, COALESCE(SUM(records_total), 0) AS records, COALESCE(SUM(size), 0) AS verified, \
+             COALESCE(SUM(records_failed), 0) AS failed, COALESCE(SUM(balance_units), 0) AS balance_units, \
+             COALESCE(SUM(balance_nanos), 0) AS balance_nanos \
+             FROM logs WHERE tenant_id = ?1 AND environment = ?2 AND kind = 'customer'",
             &[tenant_id.into(), environment.into()],
         )
-        .await
-    }
-
-    /// Records accepted into customer logs, and those that failed.
-    pub async fn customer_record_counts(
-        &self,
-        tenant_id: &str,
-        environment: &str,
-    ) -> Result<(u64, u64), ApiError> {
-        let args: [Arg<'_>; 2] = [tenant_id.into(), environment.into()];
-        let total: Option<Count> = self
-            .first(
-                "SELECT COUNT(*) AS count FROM records WHERE log_id IN \
-                 (SELECT id FROM logs WHERE tenant_id = ?1 AND environment = ?2 AND kind = 'customer')",
-                &args,
-            )
-            .await?;
-        let failed: Option<Count> = self
-            .first(
-                "SELECT COUNT(*) AS count FROM records WHERE tenant_id = ?1 AND environment = ?2 AND failed_reason IS NOT NULL AND kind = 'delta'",
-                &args,
-            )
-            .await?;
-        Ok((total.map_or(0, |c| c.count), failed.map_or(0, |c| c.count)))
+        .await?
+        .ok_or_else(|| ApiError::internal("summary", "no row"))
     }
 
     /// Records accepted this period (all kinds), for usage.

@@ -267,4 +267,35 @@ impl Store {
         )
         .await
     }
+
+    /// Deletes up to `limit` finished deliveries (delivered, or failed for good) created
+    /// before `cutoff`, with their attempts, and events older than `cutoff` left with none.
+    /// Pending deliveries are never pruned, however old.
+    pub async fn prune_outbox(&self, cutoff: &str, limit: u32) -> Result<(), ApiError> {
+        let args = [cutoff.into(), Arg::Big(limit.into())];
+        let batch = vec![
+            self.stmt(
+                "DELETE FROM delivery_attempts WHERE (event_id, endpoint_id) IN (SELECT event_id, endpoint_id FROM deliveries \
+                 WHERE state <> 'pending' AND created_at < ?1 ORDER BY created_at, event_id, endpoint_id LIMIT ?2)",
+                &args,
+            )?,
+            self.stmt(
+                "DELETE FROM deliveries WHERE (event_id, endpoint_id) IN (SELECT event_id, endpoint_id FROM deliveries \
+                 WHERE state <> 'pending' AND created_at < ?1 ORDER BY created_at, event_id, endpoint_id LIMIT ?2)",
+                &args,
+            )?,
+            self.stmt(
+                "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.created_at LIMIT ?2)",
+                &args,
+            )?,
+        ];
+        self.batch("prune outbox", batch)
+            .await
+            .map(drop)
+            .map_err(|e| match e {
+                WriteError::Other(e) => e,
+                _ => ApiError::internal("prune outbox", "constraint"),
+            })
+    }
 }

@@ -25,6 +25,21 @@ pub struct LogRow {
     pub balance: String,
     #[serde(deserialize_with = "bytes")]
     pub frontier: Vec<u8>,
+    /// Records accepted into the log, and how many of them FAILED (counters kept where written).
+    pub records_total: u64,
+    pub records_failed: u64,
+    /// Running sum of credits (positive deltas) to the head, [`split`](super::split), unnormalized.
+    pub credits_units: i64,
+    pub credits_nanos: i64,
+}
+
+impl LogRow {
+    /// Records accepted but neither sequenced nor failed yet.
+    pub fn pending(&self) -> u64 {
+        self.records_total
+            .saturating_sub(self.size)
+            .saturating_sub(self.records_failed)
+    }
 }
 
 /// A record waiting for its sequence number.
@@ -36,6 +51,7 @@ pub struct PendingRow {
     pub kind: String,
     pub amount: String,
     pub reference_id: Option<String>,
+    pub received_at: String,
     pub item: String,
     pub item_hash: String,
     pub items_root: String,
@@ -78,6 +94,8 @@ pub struct Verified {
     pub seq: u64,
     pub entry_hash: String,
     pub balance_after: String,
+    /// Credits up to and including this entry (units, nanos).
+    pub credits: (i64, i64),
 }
 
 /// An event to put in the outbox with the append.
@@ -85,6 +103,14 @@ pub struct NewEvent {
     pub id: String,
     pub kind: String,
     pub body: String,
+}
+
+/// Failed records of one UTC month of receipt, for the month's counters.
+pub struct FailedMonth {
+    pub period: String,
+    pub count: u64,
+    pub units: i64,
+    pub nanos: i64,
 }
 
 /// Everything one sequencer pass writes.
@@ -97,10 +123,15 @@ pub struct Append<'a> {
     pub new_size: u64,
     pub root: String,
     pub balance: String,
+    /// The balance [`split`](super::split) for exact sums in SQL.
+    pub balance_split: (i64, i64),
+    /// The running credits after the pass (units, nanos).
+    pub credits: (i64, i64),
     pub frontier: Vec<u8>,
     pub lease_until_ms: u64,
     pub verified: &'a [Verified],
     pub failed: &'a [(String, String)],
+    pub failed_months: &'a [FailedMonth],
     pub tiles: &'a [(u8, u64, Vec<u8>)],
     pub events: &'a [NewEvent],
     pub now: &'a str,
@@ -148,7 +179,8 @@ impl Store {
                lease_upto = (SELECT COALESCE(MAX(r.seqno), 0) FROM records r INDEXED BY records_log_pending \
                              WHERE r.log_id = logs.id AND r.seq IS NULL AND r.failed_reason IS NULL) \
              WHERE id IN (SELECT value FROM json_each(?1)) AND (lease_until_ms <= ?2 OR head_token = ?4) \
-             RETURNING id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier",
+             RETURNING id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier, \
+               records_total, records_failed, credits_units, credits_nanos",
             &[log_ids.into(), Arg::Big(now_ms), Arg::Big(lease_until_ms), nonce.into()],
         )
         .await
@@ -174,7 +206,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<PendingRow>, ApiError> {
         self.all(
-            "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reference_id, r.item, r.item_hash, s.items_root \
+            "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reference_id, r.received_at, r.item, r.item_hash, s.items_root \
              FROM logs l JOIN records r INDEXED BY records_log_pending ON r.log_id = l.id JOIN submissions s ON s.id = r.submission_id \
              WHERE l.id IN (SELECT value FROM json_each(?1)) AND l.head_token = ?2 AND l.lease_until_ms > ?3 \
                AND r.seq IS NULL AND r.failed_reason IS NULL AND r.seqno <= l.lease_upto \
@@ -196,20 +228,40 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.log_id).collect())
     }
 
-    /// Logs with waiting records whose lease is free: what a sweep should drain.
+    /// Logs with waiting records whose lease is free, in id order after `after`: what a
+    /// sweep should drain.
     pub async fn logs_needing_work(
         &self,
         now_ms: u64,
+        after: &str,
         limit: u32,
     ) -> Result<Vec<String>, ApiError> {
         let rows: Vec<IdRow> = self
             .all(
                 "SELECT DISTINCT r.log_id FROM records r INDEXED BY records_log_pending JOIN logs l ON l.id = r.log_id \
-                 WHERE r.seq IS NULL AND r.failed_reason IS NULL AND l.lease_until_ms <= ?1 LIMIT ?2",
-                &[Arg::Big(now_ms), Arg::Big(limit.into())],
+                 WHERE r.seq IS NULL AND r.failed_reason IS NULL AND r.log_id > ?2 AND l.lease_until_ms <= ?1 \
+                 ORDER BY r.log_id LIMIT ?3",
+                &[Arg::Big(now_ms), after.into(), Arg::Big(limit.into())],
             )
             .await?;
         Ok(rows.into_iter().map(|r| r.log_id).collect())
+    }
+
+    /// The last log the previous sweep took ("" at first).
+    pub async fn sweep_cursor(&self) -> Result<String, ApiError> {
+        let row: Option<super::MetaRow> = self
+            .first("SELECT value FROM meta WHERE key = 'sweep_cursor'", &[])
+            .await?;
+        Ok(row.map(|r| r.value).unwrap_or_default())
+    }
+
+    pub async fn set_sweep_cursor(&self, log_id: &str) -> Result<(), ApiError> {
+        self.run(
+            "INSERT INTO meta (key, value) VALUES ('sweep_cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[log_id.into()],
+        )
+        .await
+        .map(drop)
     }
 
     /// True if the tenant has an enabled webhook endpoint in this environment (else no outbox rows are written).
@@ -221,6 +273,53 @@ impl Store {
             )
             .await?;
         Ok(row.is_some_and(|f| f.n == 1))
+    }
+
+    /// Stand-in record rows for every entry of a synthetic log but the `samples` (a JSON array
+    /// of sequence numbers, already real records), with counters to match, so that every
+    /// record has `log_pos = month_pos = seq` (benchmarks and the rows-read tests only).
+    pub async fn synthetic_records(
+        &self,
+        log_id: &str,
+        submission_id: &str,
+        size: u64,
+        samples: &str,
+        now_ms: u64,
+        period: &str,
+    ) -> Result<(), ApiError> {
+        let now = crate::clock::rfc3339(now_ms);
+        let prefix = format!("rec_syn{}_", &submission_id[4..]);
+        let rows = [
+            self.stmt(
+                "INSERT INTO records (id, tenant_id, environment, log_id, submission_id, idx, kind, amount, reason, item, \
+                   item_hash, received_at, seq, balance_after, verified_at, stamp_ms, log_pos, month_pos, credits_units, credits_nanos) \
+                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < CAST(?3 AS INTEGER)) \
+                 SELECT ?7 || i, l.tenant_id, l.environment, l.id, ?2, 0, 'delta', '1', 'synthetic', '{}', '0x', ?5, i, \
+                   CAST(i + 1 AS TEXT), ?5, CAST(?6 AS INTEGER), i, i, i + 1, 0 \
+                 FROM n JOIN logs l ON l.id = ?1 WHERE i NOT IN (SELECT value FROM json_each(?4))",
+                &[log_id.into(), submission_id.into(), Arg::Big(size), samples.into(), (&now).into(), Arg::Big(now_ms), (&prefix).into()],
+            )?,
+            self.stmt(
+                "UPDATE records SET log_pos = seq, month_pos = seq WHERE log_id = ?1 AND seq IN (SELECT value FROM json_each(?2))",
+                &[log_id.into(), samples.into()],
+            )?,
+            self.stmt(
+                "UPDATE logs SET records_total = CAST(?2 AS INTEGER) WHERE id = ?1",
+                &[log_id.into(), Arg::Big(size)],
+            )?,
+            self.stmt(
+                "UPDATE log_months SET accepted = CAST(?3 AS INTEGER), accepted_units = CAST(?3 AS INTEGER), accepted_nanos = 0 \
+                 WHERE log_id = ?1 AND period = ?2",
+                &[log_id.into(), period.into(), Arg::Big(size)],
+            )?,
+        ];
+        self.batch("synthetic records", rows.into())
+            .await
+            .map(drop)
+            .map_err(|e| match e {
+                WriteError::Other(e) => e,
+                _ => ApiError::internal("synthetic records", "constraint"),
+            })
     }
 
     /// Writes full tiles outside a pass (synthetic logs for benchmarks only).
@@ -258,9 +357,14 @@ impl Store {
         };
         let mut push =
             |st: Result<_, ApiError>| st.map(|st| batch.push(st)).map_err(WriteError::Other);
+        // The stamp is MAX(floor, now) *at commit*: a checkpoint that raised the floor to its
+        // scope's end before this commit pushes these entries after that end (docs/SPEC.md §11).
         push(self.stmt(
-            "UPDATE logs SET size = ?2, root = ?3, balance = ?4, frontier = ?5, lease_until_ms = ?6, \
-               lease_upto = CASE WHEN ?6 = 0 THEN 0 ELSE lease_upto END \
+            "UPDATE logs SET size = ?2, root = ?3, balance = ?4, frontier = ?5, lease_until_ms = CAST(?6 AS INTEGER), \
+               lease_upto = CASE WHEN CAST(?6 AS INTEGER) = 0 THEN 0 ELSE lease_upto END, \
+               stamp_ms = MAX(stamp_ms, CAST(?9 AS INTEGER)), records_failed = records_failed + ?10, \
+               balance_units = CAST(?11 AS INTEGER), balance_nanos = CAST(?12 AS INTEGER), \
+               credits_units = CAST(?13 AS INTEGER), credits_nanos = CAST(?14 AS INTEGER) \
              WHERE id = ?1 AND head_token = ?7 AND size = ?8",
             &[
                 a.log_id.into(),
@@ -271,22 +375,41 @@ impl Store {
                 Arg::Big(a.lease_until_ms),
                 a.nonce.into(),
                 Arg::Big(a.old_size),
+                Arg::Big(a.now_ms),
+                Arg::Big(a.failed.len() as u64),
+                Arg::Signed(a.balance_split.0),
+                Arg::Signed(a.balance_split.1),
+                Arg::Signed(a.credits.0),
+                Arg::Signed(a.credits.1),
             ],
         ))?;
         for v in a.verified {
             push(self.stmt(
                 concat!(
-                    "UPDATE records SET seq = ?5, entry_hash = ?6, balance_after = ?7, verified_at = ?8 \
+                    "UPDATE records SET seq = ?5, entry_hash = ?6, balance_after = ?7, verified_at = ?8, \
+                     stamp_ms = (SELECT stamp_ms FROM logs WHERE id = ?1), \
+                     credits_units = CAST(?9 AS INTEGER), credits_nanos = CAST(?10 AS INTEGER) \
                      WHERE id = ?4 AND seq IS NULL AND failed_reason IS NULL AND",
                     guard!()
                 ),
-                &g(vec![(&v.id).into(), Arg::Big(v.seq), (&v.entry_hash).into(), (&v.balance_after).into(), a.now.into()]),
+                &g(vec![(&v.id).into(), Arg::Big(v.seq), (&v.entry_hash).into(), (&v.balance_after).into(), a.now.into(),
+                        Arg::Signed(v.credits.0), Arg::Signed(v.credits.1)]),
             ))?;
         }
         for (id, reason) in a.failed {
             push(self.stmt(
                 concat!("UPDATE records SET failed_reason = ?5, failed_at = ?6 WHERE id = ?4 AND seq IS NULL AND", guard!()),
                 &g(vec![id.into(), reason.into(), a.now.into()]),
+            ))?;
+        }
+        for m in a.failed_months {
+            push(self.stmt(
+                concat!(
+                    "UPDATE log_months SET failed = failed + ?5, failed_units = failed_units + CAST(?6 AS INTEGER), \
+                     failed_nanos = failed_nanos + CAST(?7 AS INTEGER) WHERE log_id = ?1 AND period = ?4 AND",
+                    guard!()
+                ),
+                &g(vec![(&m.period).into(), Arg::Big(m.count), Arg::Signed(m.units), Arg::Signed(m.nanos)]),
             ))?;
         }
         for (level, idx, hashes) in a.tiles {
@@ -351,8 +474,8 @@ impl Store {
             .iter()
             .zip(&starts)
             .map(|(a, &start)| {
-                // Statement order per log: head, record updates, tiles, events.
-                let records = a.verified.len() + a.failed.len();
+                // Statement order per log: head, record updates, month counters, tiles, events.
+                let records = a.verified.len() + a.failed.len() + a.failed_months.len();
                 let statements = 1 + records + a.tiles.len() + 2 * a.events.len();
                 let own =
                     &results[start.min(results.len())..(start + statements).min(results.len())];

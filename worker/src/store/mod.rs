@@ -19,21 +19,26 @@ pub use idempotency::*;
 pub use logs::*;
 pub use records::*;
 pub use tenants::*;
+pub use tree::PackageEntry;
 pub use webhooks::*;
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env, RouteContext};
 
 use crate::api::ApiError;
+use crate::faults::Faults;
+use crate::AppState;
 
 pub struct Store {
     db: D1Database,
-    /// Rows read and written so far, as D1 reports them.
-    rows: Cell<(u64, u64)>,
+    /// Rows read and written so far, as D1 reports them (shared with the request).
+    rows: Rc<Cell<(u64, u64)>>,
+    faults: Faults,
 }
 
 /// A bound parameter.
@@ -42,6 +47,8 @@ pub enum Arg<'a> {
     Text(&'a str),
     /// An integer of any size, bound as decimal text.
     Big(u64),
+    /// A signed integer of any size, bound as decimal text (use `CAST(? AS INTEGER)` in arithmetic).
+    Signed(i64),
     Int(i32),
     Blob(&'a [u8]),
     Null,
@@ -69,10 +76,24 @@ fn js(arg: &Arg<'_>) -> JsValue {
     match arg {
         Arg::Text(s) => JsValue::from_str(s),
         Arg::Big(n) => JsValue::from_str(&n.to_string()),
+        Arg::Signed(n) => JsValue::from_str(&n.to_string()),
         Arg::Int(n) => JsValue::from(*n),
         Arg::Blob(b) => worker::js_sys::Uint8Array::from(*b).into(),
         Arg::Null => JsValue::NULL,
     }
+}
+
+/// An exact amount in nano-units as `(units, nanos)`, both with its sign, so that SQL can sum
+/// money exactly in integers (`SUM(units) * 10^9 + SUM(nanos)`), never through a float.
+pub fn split(nanos: i128) -> (i64, i64) {
+    const NANOS: i128 = 1_000_000_000;
+    let units = i64::try_from(nanos / NANOS).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX });
+    (units, (nanos % NANOS) as i64)
+}
+
+/// The inverse of [`split`] (sums of many splits included).
+pub fn join(units: i64, nanos: i64) -> vericord_core::Amount {
+    vericord_core::Amount::from_nanos(i128::from(units) * 1_000_000_000 + i128::from(nanos))
 }
 
 /// How a failed write failed, for mapping to a client error.
@@ -111,14 +132,32 @@ struct MetaRow {
 }
 
 impl Store {
-    pub fn from_env(env: &Env) -> Result<Store, ApiError> {
-        let db = env
-            .d1("DB")
-            .map_err(|e| ApiError::internal("D1 binding DB", e))?;
+    /// The store of a request: its D1 rows are counted for the response headers.
+    pub fn of(ctx: &RouteContext<AppState>) -> Result<Store, ApiError> {
         Ok(Store {
-            db,
-            rows: Cell::new((0, 0)),
+            db: Store::database(&ctx.env)?,
+            rows: ctx.data.rows.clone(),
+            faults: ctx.data.faults.clone(),
         })
+    }
+
+    /// A store for work outside a request (after the response, or the cron).
+    pub fn background(env: &Env, faults: Faults) -> Result<Store, ApiError> {
+        Ok(Store {
+            db: Store::database(env)?,
+            rows: Rc::new(Cell::new((0, 0))),
+            faults,
+        })
+    }
+
+    fn database(env: &Env) -> Result<D1Database, ApiError> {
+        env.d1("DB")
+            .map_err(|e| ApiError::internal("D1 binding DB", e))
+    }
+
+    /// The faults injected into this request (tests only).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Rows read and written by this store's queries so far (D1's `meta`).

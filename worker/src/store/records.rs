@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Arg, IdemScope, Store, WriteError};
+use super::{idem_guard, idem_guard_args, split, Arg, Claim, Store, WriteError};
 use crate::api::ApiError;
 
 pub struct NewSubmission<'a> {
@@ -40,10 +40,19 @@ pub struct NewRecord {
 /// What an accepted request writes, atomically.
 pub struct Accept<'a> {
     pub submission: NewSubmission<'a>,
+    /// The UTC month of `received_at`.
     pub period: &'a str,
     pub logs: &'a [NewLog],
     pub records: &'a [NewRecord],
-    pub completion: Option<(IdemScope<'a>, u16, String)>,
+    /// The claim on the request's Idempotency-Key, and the response to store with it.
+    pub completion: Option<(&'a Claim, u16, String)>,
+}
+
+/// Whether an accept batch committed, or wrote nothing because a retry took its claim over.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Accepted {
+    Committed,
+    Superseded,
 }
 
 /// A record joined with its log and submission, as status and activity views need it.
@@ -63,6 +72,11 @@ pub struct RecordRow {
     pub entry_hash: Option<String>,
     pub balance_after: Option<String>,
     pub verified_at: Option<String>,
+    /// The sequencing stamp: which period the entry belongs to (docs/SPEC.md §11).
+    pub stamp_ms: Option<u64>,
+    /// Credits (positive deltas) of the log up to and including this entry, units and nanos.
+    pub credits_units: Option<i64>,
+    pub credits_nanos: Option<i64>,
     pub failed_reason: Option<String>,
     pub log_id: String,
     pub subject_id: String,
@@ -77,12 +91,22 @@ pub struct RecordRow {
 macro_rules! select_record {
     () => {
         "SELECT r.id, r.submission_id, r.idx, r.kind, r.amount, r.reason, r.reference_id, r.item, \
-     r.item_hash, r.received_at, r.seq, r.entry_hash, r.balance_after, r.verified_at, r.failed_reason, r.log_id, \
+     r.item_hash, r.received_at, r.seq, r.entry_hash, r.balance_after, r.verified_at, r.stamp_ms, r.credits_units, r.credits_nanos, \
+     r.failed_reason, r.log_id, \
      l.subject_id, l.vendor_account_id, l.lease_until_ms, l.lease_upto, r.seqno, s.items_root \
      FROM records r JOIN logs l ON l.id = r.log_id JOIN submissions s ON s.id = r.submission_id "
     };
 }
 pub(crate) use select_record;
+
+/// Units and nanos of the sum of some records' amounts (see [`split`]).
+fn sum_split(records: &[&NewRecord]) -> (i64, i64) {
+    let total = records
+        .iter()
+        .filter_map(|r| vericord_core::Amount::parse(&r.amount).ok())
+        .fold(0i128, |t, a| t.saturating_add(a.nanos()));
+    split(total)
+}
 
 #[derive(Deserialize)]
 pub struct SubmissionRow {
@@ -104,66 +128,110 @@ struct KeyRow {
 }
 
 impl Store {
-    /// Writes a submission, its new logs, its records, the usage count (whose
-    /// CHECK enforces the allowance) and the idempotent response in one batch.
-    pub async fn accept(&self, a: &Accept<'_>) -> Result<(), WriteError> {
+    /// Writes a submission, its new logs, its records, the counters they change (the usage
+    /// count's CHECK enforces the allowance) and the idempotent response in one batch. The
+    /// response goes first and only if the claim is still this request's; every other statement
+    /// is guarded by it ([`idem_guard!`]), so a superseded request writes nothing at all.
+    pub async fn accept<'a>(&self, a: &'a Accept<'a>) -> Result<Accepted, WriteError> {
         let s = &a.submission;
-        let mut batch = Vec::with_capacity(a.records.len() + a.logs.len() + 3);
+        let claim = a.completion.as_ref().map(|(c, _, _)| *c);
+        let guard = idem_guard_args(claim, s.tenant_id, s.environment);
+        let g = |own: Vec<Arg<'a>>| -> Vec<Arg<'a>> { guard.iter().cloned().chain(own).collect() };
+        let mut batch = Vec::with_capacity(a.records.len() + 2 * a.logs.len() + 3);
         let mut push =
             |st: Result<_, ApiError>| st.map(|st| batch.push(st)).map_err(WriteError::Other);
+        if let Some((claim, status, body)) = &a.completion {
+            push(self.idem_complete(claim, *status, body))?;
+        }
         push(self.stmt(
-            "INSERT INTO usage (tenant_id, environment, period, used, allowance) \
-             VALUES (?1, ?2, ?3, ?4, (SELECT monthly_allowance FROM tenants WHERE id = ?1)) \
-             ON CONFLICT (tenant_id, environment, period) DO UPDATE SET used = used + excluded.used, allowance = excluded.allowance",
-            &[s.tenant_id.into(), s.environment.into(), a.period.into(), Arg::Big(a.records.len() as u64)],
+            concat!(
+                "INSERT INTO usage (tenant_id, environment, period, used, allowance) \
+                 SELECT ?2, ?3, ?5, ?6, (SELECT monthly_allowance FROM tenants WHERE id = ?2) WHERE",
+                idem_guard!(),
+                " ON CONFLICT (tenant_id, environment, period) DO UPDATE SET used = used + excluded.used, allowance = excluded.allowance"
+            ),
+            &g(vec![a.period.into(), Arg::Big(a.records.len() as u64)]),
         ))?;
         push(self.stmt(
-            "INSERT INTO submissions (id, tenant_id, environment, kind, items_root, item_count, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &[s.id.into(), s.tenant_id.into(), s.environment.into(), s.kind.into(), (&s.items_root).into(), Arg::Big(s.item_count.into()), s.received_at.into()],
+            concat!(
+                "INSERT INTO submissions (id, tenant_id, environment, kind, items_root, item_count, received_at) \
+                 SELECT ?5, ?2, ?3, ?6, ?7, ?8, ?9 WHERE",
+                idem_guard!()
+            ),
+            &g(vec![s.id.into(), s.kind.into(), (&s.items_root).into(), Arg::Big(s.item_count.into()), s.received_at.into()]),
         ))?;
         for l in a.logs {
+            let mine: Vec<&NewRecord> = a.records.iter().filter(|r| r.log_id == l.id).collect();
+            let (units, nanos) = sum_split(&mine);
             push(self.stmt(
-                "INSERT INTO logs (id, tenant_id, environment, kind, owner_id, subject_id, vendor_account_id, partition, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
-                &[
+                concat!(
+                    "INSERT INTO logs (id, tenant_id, environment, kind, owner_id, subject_id, vendor_account_id, partition, created_at, \
+                     records_total, last_received_at) SELECT ?5, ?2, ?3, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11 WHERE",
+                    idem_guard!(),
+                    " ON CONFLICT (id) DO UPDATE SET records_total = records_total + excluded.records_total, \
+                     last_received_at = MAX(COALESCE(last_received_at, ''), excluded.last_received_at)"
+                ),
+                &g(vec![
                     (&l.id).into(),
-                    s.tenant_id.into(),
-                    s.environment.into(),
                     l.kind.into(),
                     (&l.owner_id).into(),
                     (&l.subject_id).into(),
                     l.vendor_account_id.as_deref().into(),
                     (&l.partition).into(),
                     s.received_at.into(),
-                ],
+                    Arg::Big(mine.len() as u64),
+                ]),
             ))?;
-        }
-        for r in a.records {
             push(self.stmt(
-                "INSERT INTO records (id, tenant_id, environment, log_id, submission_id, idx, kind, amount, reason, reference_id, \
-                 write_key, item, item_hash, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                &[
-                    (&r.id).into(),
-                    s.tenant_id.into(),
-                    s.environment.into(),
-                    (&r.log_id).into(),
-                    s.id.into(),
-                    Arg::Big(r.idx.into()),
-                    r.kind.into(),
-                    (&r.amount).into(),
-                    r.reason.as_deref().into(),
-                    r.reference_id.as_deref().into(),
-                    r.write_key.as_deref().into(),
-                    (&r.item).into(),
-                    (&r.item_hash).into(),
-                    s.received_at.into(),
-                ],
+                concat!(
+                    "INSERT INTO log_months (log_id, period, accepted, accepted_units, accepted_nanos) \
+                     SELECT ?5, ?6, ?7, CAST(?8 AS INTEGER), CAST(?9 AS INTEGER) WHERE",
+                    idem_guard!(),
+                    " ON CONFLICT (log_id, period) DO UPDATE SET accepted = accepted + excluded.accepted, \
+                     accepted_units = accepted_units + excluded.accepted_units, accepted_nanos = accepted_nanos + excluded.accepted_nanos"
+                ),
+                &g(vec![(&l.id).into(), a.period.into(), Arg::Big(mine.len() as u64), Arg::Signed(units), Arg::Signed(nanos)]),
             ))?;
+            // Positions follow the counters just raised: the log's k new records take the last k.
+            let k = mine.len() as u64;
+            for (i, r) in (0u64..).zip(mine) {
+                push(self.stmt(
+                    concat!(
+                        "INSERT INTO records (id, tenant_id, environment, log_id, submission_id, idx, kind, amount, reason, reference_id, \
+                         write_key, item, item_hash, received_at, log_pos, month_pos) \
+                         SELECT ?5, ?2, ?3, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+                           (SELECT records_total FROM logs WHERE id = ?6) - ?17 + ?18, \
+                           (SELECT accepted FROM log_months WHERE log_id = ?6 AND period = ?19) - ?17 + ?18 WHERE",
+                        idem_guard!()
+                    ),
+                    &g(vec![
+                        (&r.id).into(),
+                        (&r.log_id).into(),
+                        s.id.into(),
+                        Arg::Big(r.idx.into()),
+                        r.kind.into(),
+                        (&r.amount).into(),
+                        r.reason.as_deref().into(),
+                        r.reference_id.as_deref().into(),
+                        r.write_key.as_deref().into(),
+                        (&r.item).into(),
+                        (&r.item_hash).into(),
+                        s.received_at.into(),
+                        Arg::Big(k),
+                        Arg::Big(i),
+                        a.period.into(),
+                    ]),
+                ))?;
+            }
         }
-        if let Some((scope, status, body)) = &a.completion {
-            push(self.idem_complete(scope, *status, body))?;
-        }
-        self.batch("accept", batch).await.map(drop)
+        let results = self.batch("accept", batch).await?;
+        let superseded =
+            a.completion.is_some() && results.first().is_none_or(|r| super::changes(r) != 1);
+        Ok(if superseded {
+            Accepted::Superseded
+        } else {
+            Accepted::Committed
+        })
     }
 
     pub async fn record(

@@ -15,6 +15,22 @@ struct TileRow {
     hashes: Vec<u8>,
 }
 
+/// One entry as a close package and the exports show it.
+#[derive(Deserialize)]
+pub struct PackageEntry {
+    pub seq: u64,
+    pub id: String,
+    /// The item's canonical JCS text, exactly as hashed.
+    pub item: String,
+    pub item_hash: String,
+    pub balance_after: String,
+    pub entry_hash: String,
+    pub received_at: String,
+    pub amount: String,
+    pub reason: Option<String>,
+    pub reference_id: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct SeqRow {
     seq: u64,
@@ -34,9 +50,21 @@ impl Store {
         log_id: &str,
     ) -> Result<Option<LogRow>, ApiError> {
         self.first(
-            "SELECT id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier \
+            "SELECT id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier, \
+             records_total, records_failed, credits_units, credits_nanos \
              FROM logs WHERE id = ?1 AND tenant_id = ?2 AND environment = ?3",
             &[log_id.into(), tenant_id.into(), environment.into()],
+        )
+        .await
+    }
+
+    /// A log's head by id alone, for the public verify route (the root it came from is the
+    /// capability).
+    pub async fn log_head_any(&self, log_id: &str) -> Result<Option<LogRow>, ApiError> {
+        self.first(
+            "SELECT id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier, \
+             records_total, records_failed, credits_units, credits_nanos FROM logs WHERE id = ?1",
+            &[log_id.into()],
         )
         .await
     }
@@ -82,17 +110,28 @@ impl Store {
             .collect())
     }
 
-    /// Entries before `time` (RFC 3339): one past the sequence number of the
-    /// last verified record received before it, or 0.
-    pub async fn size_at(&self, log_id: &str, time: &str) -> Result<u64, ApiError> {
+    /// Entries stamped before `ms`: one past the sequence number of the last of them, or 0.
+    /// Stamps never decrease along `seq`, so these are a prefix of the log (docs/SPEC.md §11).
+    pub async fn size_before(&self, log_id: &str, ms: u64) -> Result<u64, ApiError> {
         let row: Option<SeqRow> = self
             .first(
-                "SELECT seq FROM records WHERE log_id = ?1 AND received_at < ?2 AND seq IS NOT NULL \
-                 ORDER BY received_at DESC, seqno DESC LIMIT 1",
-                &[log_id.into(), time.into()],
+                "SELECT seq FROM records INDEXED BY records_log_stamp WHERE log_id = ?1 AND seq IS NOT NULL \
+                 AND stamp_ms < CAST(?2 AS INTEGER) ORDER BY stamp_ms DESC, seq DESC LIMIT 1",
+                &[log_id.into(), Arg::Big(ms)],
             )
             .await?;
         Ok(row.map_or(0, |r| r.seq + 1))
+    }
+
+    /// Raises the log's stamp floor to `ms`: every entry sequenced from now on is stamped at or
+    /// after it, so the entries before `ms` are final (a checkpoint's scope end).
+    pub async fn raise_stamp_floor(&self, log_id: &str, ms: u64) -> Result<(), ApiError> {
+        self.run(
+            "UPDATE logs SET stamp_ms = MAX(stamp_ms, CAST(?2 AS INTEGER)) WHERE id = ?1",
+            &[log_id.into(), Arg::Big(ms)],
+        )
+        .await
+        .map(drop)
     }
 
     /// Records received before `time` that are not sequenced yet.
@@ -133,6 +172,23 @@ impl Store {
         .await
     }
 
+    /// Entries `from..to` in sequence order with only what a close package or export shows:
+    /// one record row each, no joins (a package reads one row per record).
+    pub async fn package_entries(
+        &self,
+        log_id: &str,
+        from: u64,
+        to: u64,
+        limit: u32,
+    ) -> Result<Vec<PackageEntry>, ApiError> {
+        self.all(
+            "SELECT seq, id, item, item_hash, balance_after, entry_hash, received_at, amount, reason, reference_id \
+             FROM records WHERE log_id = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq LIMIT ?4",
+            &[log_id.into(), Arg::Big(from), Arg::Big(to), Arg::Big(limit.into())],
+        )
+        .await
+    }
+
     /// Number of entries in `from..to` (sequence numbers are dense, so gaps show as a shortfall).
     pub async fn entry_count(&self, log_id: &str, from: u64, to: u64) -> Result<u64, ApiError> {
         let row: Option<Count> = self
@@ -153,22 +209,5 @@ impl Store {
             )
             .await?;
         Ok(rows.into_iter().map(|r| r.seq).collect())
-    }
-
-    /// Pending and failed record counts of a log.
-    pub async fn unsequenced(&self, log_id: &str) -> Result<(u64, u64), ApiError> {
-        let pending: Option<Count> = self
-            .first(
-                "SELECT COUNT(*) AS n FROM records WHERE log_id = ?1 AND seq IS NULL AND failed_reason IS NULL",
-                &[log_id.into()],
-            )
-            .await?;
-        let failed: Option<Count> = self
-            .first(
-                "SELECT COUNT(*) AS n FROM records WHERE log_id = ?1 AND failed_reason IS NOT NULL",
-                &[log_id.into()],
-            )
-            .await?;
-        Ok((pending.map_or(0, |c| c.n), failed.map_or(0, |c| c.n)))
     }
 }

@@ -14,11 +14,13 @@
 //! storage: [`inclusion_plan`] / [`consistency_plan`] name the nodes, the
 //! caller fetches them (see [`tiles`]), [`ProofPlan::assemble`] builds the proof.
 
+mod compact;
 mod memory;
 mod plan;
 pub mod tiles;
 mod verify;
 
+pub use compact::{CompactRange, CompactRangeError};
 pub use memory::MemoryTree;
 pub use plan::{consistency_plan, inclusion_plan, range_nodes, root_plan, PlanError, ProofPlan};
 pub use verify::{ConsistencyError, InclusionError, RootHash};

@@ -73,6 +73,14 @@ pub struct ProofPlan {
 }
 
 impl ProofPlan {
+    /// A plan whose proof is each of `nodes`' hashes in turn: how a server reads a compact
+    /// range's frontier (`range_nodes(0, start)`) with the same storage lookups as a proof.
+    pub fn of_nodes(nodes: Vec<NodeId>) -> ProofPlan {
+        ProofPlan {
+            elements: nodes.into_iter().map(|n| alloc::vec![n]).collect(),
+        }
+    }
+
     /// Number of hashes in the finished proof.
     pub fn len(&self) -> usize {
         self.elements.len()

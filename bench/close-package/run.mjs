@@ -1,0 +1,215 @@
+// bench/close-package: (1) serving a close package from local D1 — time, D1 rows read per
+// record and the workerd process's peak memory — for a 10,000- and a 100,000-record period;
+// (2) verifying those packages with the npm package in Node and in headless Chromium, beside
+// the same records checked one inclusion proof at a time with OpenZeppelin's
+// SimpleMerkleTree.verify; (3) the native CLI on the same packages.
+//   node bench/close-package/run.mjs            (SIZES=10000,100000 ROUNDS=3)
+// Needs the Worker built (scripts/lib.sh build_worker), the npm package (scripts/build-npm)
+// and cargo. Takes a few minutes: it records every entry through the real API first.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SimpleMerkleTree } from '@openzeppelin/merkle-tree';
+import { chromium } from 'playwright-core';
+import { keccak256 } from 'ethereum-cryptography/keccak.js';
+import * as V from '../../crates/wasm/pkg/node.js';
+import { startWorker, createTenant, api, median, machine } from '../lib.mjs';
+import { applyMigrations } from '../../tests/e2e/harness.mjs';
+import { serve } from '../../tests/npm/lib/server.mjs';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SIZES = (process.env.SIZES ?? '10000,100000').split(',').map(Number);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const OUT = join(ROOT, 'target/bench');
+mkdirSync(OUT, { recursive: true });
+const log = (...a) => console.log(...a);
+
+/** Peak resident memory (VmHWM, kB) of the workerd processes under `pid`'s process group. */
+function workerdPeakKb(pgid) {
+  let peak = 0;
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid || !stat.includes('(workerd)')) continue;
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      peak = Math.max(peak, Number(hwm?.[1] ?? 0));
+    } catch { /* gone */ }
+  }
+  return peak;
+}
+
+// --- 1. Record the periods: each customer's records in last month, through the API. -----
+const persistDir = mkdtempSync(join(tmpdir(), 'vericord-bench-close-'));
+applyMigrations(persistDir);
+const d = new Date();
+const lastMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+const offset = Date.parse(`${lastMonth}-15T12:00:00.000Z`) - Date.now();
+let key;
+let vendor;
+{
+  const w = await startWorker({ persistDir, vars: { CLOCK_OFFSET_MS: String(offset) } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Bench Close', kind: 'middleware', vendors: 1, rateLimitPerMinute: 10_000_000 });
+    key = t.keys.sandbox;
+    vendor = t.vendorAccounts[0].id;
+    for (const size of SIZES) {
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (next < size / 100) {
+          const n = next++;
+          const deltas = Array.from({ length: 100 }, (_, i) => `{"customerId":"c${size}","delta":${(((n * 100 + i) % 997) - 498 || 1) / 100},"reason":"usage ${n}-${i}","referenceId":"r${n}-${i}","vendorAccountId":"${vendor}"}`);
+          const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', `{"deltas":[${deltas.join(',')}]}`);
+          if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+        }
+      }));
+      for (;;) {
+        const c = (await api(w.baseUrl, key, 'GET', `/api/v1/balance/customers/c${size}`)).body.data;
+        if (c.verifiedDeltas === size) break;
+        await fetch(`${w.baseUrl}/__scheduled`);
+        await new Promise((ok) => setTimeout(ok, 500));
+      }
+      log(`recorded ${size} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await w.stop();
+  }
+}
+
+// --- 2. Serve each package from a fresh Worker on the real clock. -------------------------
+const served = {};
+for (const size of SIZES) {
+  const w = await startWorker({ persistDir });
+  try {
+    const idle = workerdPeakKb(w.pid);
+    const path = `/api/v1/balance/customers/c${size}`; // warm the isolate and close the month
+    await api(w.baseUrl, key, 'GET', path);
+    const times = [];
+    let text;
+    for (let r = 0; r < ROUNDS; r++) {
+      const started = performance.now();
+      const res = await fetch(`${w.baseUrl}/api/v1/middleware/customers/c${size}/close-package?period=${lastMonth}`, { headers: { 'x-api-key': key } });
+      text = await res.text();
+      times.push(performance.now() - started);
+      if (res.status !== 200) throw new Error(text.slice(0, 300));
+    }
+    const rows = [...w.log().matchAll(/close package streamed: D1 rows read (\d+)/g)].map((m) => Number(m[1]));
+    served[size] = { ms: median(times), bytes: text.length, rowsPerRecord: rows.at(-1) / size, idleKb: idle, peakKb: workerdPeakKb(w.pid) };
+    writeFileSync(join(OUT, `close-${size}.json`), text);
+  } finally {
+    await w.stop();
+  }
+}
+rmSync(persistDir, { recursive: true, force: true });
+
+// --- 3. Verify: npm package in Node and Chromium; OpenZeppelin one proof at a time. ------
+const keysOf = (pkg) => pkg.verifierKeys;
+/** RFC 9162 inclusion proofs of every leaf of a first period (start 0: the leaves are the records). */
+function allProofs(leaves) {
+  const node = (a, b) => {
+    const [x, y] = Buffer.compare(a, b) <= 0 ? [a, b] : [b, a];
+    return Buffer.from(keccak256(Buffer.concat([x, y])));
+  };
+  const proofs = leaves.map(() => []);
+  // Recursive MTH with the siblings pushed to every leaf below: O(n log n) hashes.
+  const mth = (lo, hi) => {
+    if (hi - lo === 1) return leaves[lo];
+    let k = 1;
+    while (k * 2 < hi - lo) k *= 2;
+    const left = mth(lo, lo + k);
+    const right = mth(lo + k, hi);
+    for (let i = lo; i < lo + k; i++) proofs[i].push(right);
+    for (let i = lo + k; i < hi; i++) proofs[i].push(left);
+    return node(left, right);
+  };
+  const root = mth(0, leaves.length);
+  return { root, proofs };
+}
+
+const verified = {};
+for (const size of SIZES) {
+  const text = readFileSync(join(OUT, `close-${size}.json`), 'utf8');
+  const pkg = JSON.parse(text);
+  const keys = keysOf(pkg);
+  const ours = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const started = performance.now();
+    const report = V.verifyClosePackage(text, keys);
+    ours.push(performance.now() - started);
+    if (!report.verified) throw new Error(`package of ${size} does not verify`);
+  }
+  if (pkg.range.start !== 0) throw new Error('the OpenZeppelin comparison needs a first period');
+  const leaves = pkg.records.map((r) => Buffer.from(r.entryHash.slice(2), 'hex'));
+  const { root, proofs } = allProofs(leaves);
+  const rootHex = `0x${root.toString('hex')}`;
+  const hexProofs = proofs.map((p) => p.map((h) => `0x${h.toString('hex')}`));
+  const oz = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const started = performance.now();
+    for (let i = 0; i < leaves.length; i++) {
+      if (!SimpleMerkleTree.verify(rootHex, pkg.records[i].entryHash, hexProofs[i])) throw new Error(`OZ rejects ${i}`);
+    }
+    oz.push(performance.now() - started);
+  }
+  verified[size] = { nodeMs: median(ours), ozMs: median(oz) };
+}
+
+// Chromium: the browser build, the package fetched from a local server, timed in the page.
+const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vericord-bench-chromium-')), {
+  executablePath: process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const server = await serve({ '/pkg/': join(ROOT, 'crates/wasm/pkg'), '/data/': OUT }, { '/index.html': '<!doctype html><title>bench</title>' });
+try {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/index.html`);
+  for (const size of SIZES) {
+    verified[size].chromiumMs = await page.evaluate(async ({ size, rounds }) => {
+      const V = await import('/pkg/browser.js');
+      const text = await (await fetch(`/data/close-${size}.json`)).text();
+      const keys = JSON.parse(text).verifierKeys;
+      const times = [];
+      for (let r = 0; r < rounds; r++) {
+        const t = performance.now();
+        if (!V.verifyClosePackage(text, keys).verified) throw new Error('not verified');
+        times.push(performance.now() - t);
+      }
+      return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    }, { size, rounds: ROUNDS });
+  }
+} finally {
+  server.close();
+  await browser.close();
+}
+
+// --- 4. The CLI, speed profile (`cargo install --path crates/cli --profile cli`). ----------
+execFileSync('cargo', ['build', '-q', '--profile', 'cli', '-p', 'vericord-cli'], { cwd: ROOT, stdio: 'inherit' });
+for (const size of SIZES) {
+  const file = join(OUT, `close-${size}.json`);
+  const key = JSON.parse(readFileSync(file, 'utf8')).verifierKeys[0];
+  const times = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const started = performance.now();
+    const run = spawnSync(join(ROOT, 'target/cli/vericord'), ['verify', file, '--key', key]);
+    times.push(performance.now() - started);
+    if (run.status !== 0) throw new Error(`CLI exit ${run.status}: ${run.stderr}`);
+  }
+  verified[size].cliMs = median(times);
+}
+
+log(`\nmachine: ${machine()}; median of ${ROUNDS} rounds`);
+log('\nserving GET …/close-package from local D1 (a fresh workerd per size):');
+log('records   package bytes   time (ms)   D1 rows read/record   workerd peak RSS: idle → after (MiB)');
+for (const size of SIZES) {
+  const s = served[size];
+  log(`${String(size).padStart(7)}   ${String(s.bytes).padStart(13)}   ${s.ms.toFixed(0).padStart(9)}   ${s.rowsPerRecord.toFixed(3).padStart(19)}   ${(s.idleKb / 1024).toFixed(1)} → ${(s.peakKb / 1024).toFixed(1)}`);
+}
+log('\nverifying the whole package vs one OpenZeppelin inclusion proof per record:');
+log('records   verifyClosePackage Node (ms)   Chromium (ms)   CLI (ms)   OZ SimpleMerkleTree.verify × n (ms)   OZ / Node');
+for (const size of SIZES) {
+  const v = verified[size];
+  log(`${String(size).padStart(7)}   ${v.nodeMs.toFixed(0).padStart(28)}   ${v.chromiumMs.toFixed(0).padStart(13)}   ${v.cliMs.toFixed(0).padStart(8)}   ${v.ozMs.toFixed(0).padStart(35)}   ${(v.ozMs / v.nodeMs).toFixed(1).padStart(9)}`);
+}
