@@ -7,7 +7,7 @@
 // Needs the Worker built (scripts/lib.sh build_worker), the npm package (scripts/build-npm)
 // and cargo. Takes a few minutes: it records every entry through the real API first.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SimpleMerkleTree } from '@openzeppelin/merkle-tree';
@@ -25,33 +25,46 @@ const OUT = join(ROOT, 'target/bench');
 mkdirSync(OUT, { recursive: true });
 const log = (...a) => console.log(...a);
 
-/** Peak resident memory (VmHWM, kB) of the workerd processes under `pid`'s process group. */
-function workerdPeakKb(pgid) {
-  let peak = 0;
+/** Peak resident memory (VmHWM, kB) of the workerd processes in process group `pgid`, and
+ * their resident anonymous and file-backed memory now (RssAnon, RssFile: the SQLite file
+ * pages D1 maps count as file-backed). */
+function workerdMemory(pgid) {
+  const out = { peakKb: 0, anonKb: 0, fileKb: 0 };
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[2]) !== pgid || !stat.includes('(workerd)')) continue;
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      peak = Math.max(peak, Number(hwm?.[1] ?? 0));
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+      out.peakKb += kb('VmHWM');
+      out.anonKb += kb('RssAnon');
+      out.fileKb += kb('RssFile');
     } catch { /* gone */ }
   }
-  return peak;
+  return out;
 }
 
+// The Worker's own console.log lines (the package's D1 rows and wasm memory) are at 'log' level.
+process.env.VERICORD_WRANGLER_LOG ??= 'log';
+
 // --- 1. Record the periods: each customer's records in last month, through the API. -----
-const persistDir = mkdtempSync(join(tmpdir(), 'vericord-bench-close-'));
-applyMigrations(persistDir);
+// BENCH_D1=<dir> keeps the recorded D1 there (and reuses it when it holds a finished run).
+const keep = process.env.BENCH_D1;
+const persistDir = keep ?? mkdtempSync(join(tmpdir(), 'vericord-bench-close-'));
+const reuse = keep && existsSync(join(keep, 'bench.json'));
+if (!reuse) await applyMigrations(persistDir);
 const d = new Date();
 const lastMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
 const offset = Date.parse(`${lastMonth}-15T12:00:00.000Z`) - Date.now();
 let key;
 let vendor;
-{
+if (reuse) {
+  ({ key, vendor } = JSON.parse(readFileSync(join(keep, 'bench.json'), 'utf8')));
+} else {
   const w = await startWorker({ persistDir, vars: { CLOCK_OFFSET_MS: String(offset) } });
   try {
-    const t = await createTenant(w.baseUrl, { name: 'Bench Close', kind: 'middleware', vendors: 1, rateLimitPerMinute: 10_000_000 });
+    const t = await createTenant(w.baseUrl, { name: 'Bench Close', kind: 'middleware', vendors: 1, rateLimitPerMinute: 1_000_000 });
     key = t.keys.sandbox;
     vendor = t.vendorAccounts[0].id;
     for (const size of SIZES) {
@@ -76,33 +89,45 @@ let vendor;
   } finally {
     await w.stop();
   }
+  if (keep) writeFileSync(join(keep, 'bench.json'), JSON.stringify({ key, vendor }));
 }
 
 // --- 2. Serve each package from a fresh Worker on the real clock. -------------------------
 const served = {};
 for (const size of SIZES) {
-  const w = await startWorker({ persistDir });
+  const w = await startWorker({ persistDir, vars: { BENCH_ROUTES: '1' } });
   try {
-    const idle = workerdPeakKb(w.pid);
-    const path = `/api/v1/balance/customers/c${size}`; // warm the isolate and close the month
-    await api(w.baseUrl, key, 'GET', path);
+    const idle = workerdMemory(w.pid).peakKb;
+    const query = `period=${lastMonth}`;
+    await api(w.baseUrl, key, 'GET', `/api/v1/balance/customers/c${size}`); // warm the isolate
+    const get = async (path) => {
+      const started = performance.now();
+      const res = await fetch(`${w.baseUrl}${path}`, { headers: { 'x-api-key': key } });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(text.slice(0, 300));
+      return { ms: performance.now() - started, text };
+    };
     const times = [];
     let text;
-    for (let r = 0; r < ROUNDS; r++) {
-      const started = performance.now();
-      const res = await fetch(`${w.baseUrl}/api/v1/middleware/customers/c${size}/close-package?period=${lastMonth}`, { headers: { 'x-api-key': key } });
-      text = await res.text();
-      times.push(performance.now() - started);
-      if (res.status !== 200) throw new Error(text.slice(0, 300));
-    }
-    const rows = [...w.log().matchAll(/close package streamed: D1 rows read (\d+)/g)].map((m) => Number(m[1]));
-    served[size] = { ms: median(times), bytes: text.length, rowsPerRecord: rows.at(-1) / size, idleKb: idle, peakKb: workerdPeakKb(w.pid) };
+    for (let r = 0; r < ROUNDS; r++) ({ ms: times[r], text } = await get(`/api/v1/middleware/customers/c${size}/close-package?${query}`));
+    const memory = workerdMemory(w.pid);
+    // The alternative, same process after: the same package built whole, then sent.
+    const buffered = await get(`/bench/close-package/c${size}?${query}`);
+    if (buffered.text !== text) throw new Error('the buffered package differs from the streamed one');
+    await new Promise((ok) => setTimeout(ok, 300));
+    const line = (what) => [...w.log().matchAll(new RegExp(`close package ${what}: D1 rows read (\\d+).* wasm memory (\\d+)`, 'g'))].at(-1);
+    const streamed = line('streamed');
+    const whole = line('buffered');
+    served[size] = {
+      ms: median(times), bufferedMs: buffered.ms, bytes: text.length, rowsPerRecord: Number(streamed[1]) / size,
+      wasmBytes: Number(streamed[2]), bufferedWasmBytes: Number(whole[2]), idleKb: idle, ...memory,
+    };
     writeFileSync(join(OUT, `close-${size}.json`), text);
   } finally {
     await w.stop();
   }
 }
-rmSync(persistDir, { recursive: true, force: true });
+if (!keep) rmSync(persistDir, { recursive: true, force: true });
 
 // --- 3. Verify: npm package in Node and Chromium; OpenZeppelin one proof at a time. ------
 const keysOf = (pkg) => pkg.verifierKeys;
@@ -202,10 +227,12 @@ for (const size of SIZES) {
 
 log(`\nmachine: ${machine()}; median of ${ROUNDS} rounds`);
 log('\nserving GET …/close-package from local D1 (a fresh workerd per size):');
-log('records   package bytes   time (ms)   D1 rows read/record   workerd peak RSS: idle → after (MiB)');
+log('records   package bytes   time streamed / whole (ms)   D1 rows read/record   Worker wasm memory streamed / whole (MiB)   workerd peak RSS idle → after 3 streamed (MiB), now anon / file');
+const mib = (kb) => (kb / 1024).toFixed(1);
+const mb = (b) => (b / 2 ** 20).toFixed(1);
 for (const size of SIZES) {
   const s = served[size];
-  log(`${String(size).padStart(7)}   ${String(s.bytes).padStart(13)}   ${s.ms.toFixed(0).padStart(9)}   ${s.rowsPerRecord.toFixed(3).padStart(19)}   ${(s.idleKb / 1024).toFixed(1)} → ${(s.peakKb / 1024).toFixed(1)}`);
+  log(`${String(size).padStart(7)}   ${String(s.bytes).padStart(13)}   ${`${s.ms.toFixed(0)} / ${s.bufferedMs.toFixed(0)}`.padStart(26)}   ${s.rowsPerRecord.toFixed(4).padStart(19)}   ${`${mb(s.wasmBytes)} / ${mb(s.bufferedWasmBytes)}`.padStart(41)}   ${mib(s.idleKb)} → ${mib(s.peakKb)}, ${mib(s.anonKb)} / ${mib(s.fileKb)}`);
 }
 log('\nverifying the whole package vs one OpenZeppelin inclusion proof per record:');
 log('records   verifyClosePackage Node (ms)   Chromium (ms)   CLI (ms)   OZ SimpleMerkleTree.verify × n (ms)   OZ / Node');

@@ -37,7 +37,7 @@ async function settle(w, key, ids) {
  */
 export async function closeWorld({ vars = {} } = {}) {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-close-'));
-  applyMigrations(persistDir);
+  await applyMigrations(persistDir);
   const now = Date.now();
   const months = [monthBack(now, 2), monthBack(now, 1)];
   const recorded = { [months[0]]: [], [months[1]]: [] };

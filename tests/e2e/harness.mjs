@@ -1,6 +1,7 @@
 // Starts the built Worker under a real `wrangler dev` on a fresh local D1 and a
 // free loopback port, and stops it (the whole process group) afterwards.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,9 +48,11 @@ export function freePort() {
   });
 }
 
-export function applyMigrations(persistDir) {
-  execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], {
-    cwd: ROOT, env: ENV, stdio: 'pipe', timeout: 60_000,
+// Async, like every child of a test client: a synchronous one freezes the keep-alive timers of
+// the pooled sockets (see tests/e2e/tools.mjs).
+export async function applyMigrations(persistDir) {
+  await promisify(execFile)(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], {
+    cwd: ROOT, env: ENV, timeout: 60_000,
   });
 }
 
@@ -66,7 +69,7 @@ export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000, r
   vars = { ADMIN_TOKEN, CHECKPOINT_SIGNING_KEY: TEST_KEY.privateKey, ALLOW_INSECURE_WEBHOOKS: '1', ...vars };
   const fresh = !persistDir;
   persistDir ??= mkdtempSync(join(tmpdir(), 'vericord-d1-'));
-  if (fresh) applyMigrations(persistDir);
+  if (fresh) await applyMigrations(persistDir);
   const port = await freePort();
   // --test-scheduled: GET /__scheduled runs the Worker's cron handler. (Miniflare's own
   // /cdn-cgi/handler/scheduled reaches the static-assets router instead, which has none.)

@@ -6,17 +6,16 @@
 // in no response or webhook.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SimpleMerkleTree } from '@openzeppelin/merkle-tree';
 import * as V from '../../crates/wasm/pkg/node.js';
 import { admin, api, assertError, assertOk, assertNothingWritten } from './fixtures.mjs';
 import { startReceiver } from './receiver.mjs';
 import { closeWorld, PARENT_NAME } from './close-world.mjs';
+import { run as runTool, vericordCli } from './tools.mjs';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 let w;
 let rx;
 let keys;
@@ -24,20 +23,13 @@ const seen = []; // every buyer-facing body, scanned for the parent's name at th
 let cli;
 
 before(async () => {
+  cli = await vericordCli(); // before any request, so no pooled connection waits on the build
   rx = await startReceiver();
   w = await closeWorld();
   await admin(w.worker.baseUrl, 'POST', `/admin/tenants/${w.mw.id}/webhooks`, { url: rx.url('/hooks'), environment: 'sandbox' });
   keys = (await api(w.worker.baseUrl, undefined, 'GET', '/.well-known/vericord/keys')).body.data.keys.map((k) => k.verifierKey);
 });
 
-/** The CLI binary, built on first use. */
-function vericordCli() {
-  if (!cli) {
-    execFileSync('cargo', ['build', '-q', '-p', 'vericord-cli'], { cwd: ROOT, stdio: 'inherit' });
-    cli = join(ROOT, 'target/debug/vericord');
-  }
-  return cli;
-}
 after(async () => {
   await w?.worker.stop();
   await rx?.stop();
@@ -149,11 +141,11 @@ test('the close package served by the Worker verifies in the npm package and the
   writeFileSync(join(dir, 'ok.json'), res.text);
   writeFileSync(join(dir, 'bad.json'), altered[0]);
   writeFileSync(join(dir, 'junk.json'), '{not json');
-  const run = (file, ...args) => spawnSync(vericordCli(), ['verify', join(dir, file), ...args.flatMap((k) => ['--key', k])], { encoding: 'utf8' });
-  assert.equal(run('ok.json', ...keys).status, 0);
-  assert.equal(run('bad.json', ...keys).status, 1);
-  assert.equal(run('junk.json').status, 2);
-  const json = JSON.parse(spawnSync(vericordCli(), ['verify', join(dir, 'ok.json'), '--json'], { encoding: 'utf8' }).stdout);
+  const run = (file, ...args) => runTool(cli, ['verify', join(dir, file), ...args.flatMap((k) => ['--key', k])]);
+  assert.equal((await run('ok.json', ...keys)).status, 0);
+  assert.equal((await run('bad.json', ...keys)).status, 1);
+  assert.equal((await run('junk.json')).status, 2);
+  const json = JSON.parse((await runTool(cli, ['verify', join(dir, 'ok.json'), '--json'])).stdout);
   assert.equal(json.verified, true);
 });
 

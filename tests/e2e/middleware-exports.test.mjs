@@ -5,16 +5,15 @@
 // request blocked — and the same bundle altered, refused by each. No member names the parent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import * as V from '../../crates/wasm/pkg/node.js';
 import { api, assertOk } from './fixtures.mjs';
 import { closeWorld, PARENT_NAME } from './close-world.mjs';
+import { output, run, vericordCli } from './tools.mjs';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const PY = process.env.VERICORD_PY ?? 'python3';
 let w;
 let dir;
@@ -24,11 +23,10 @@ let summary;
 let browser;
 
 before(async () => {
+  cli = await vericordCli(); // before any request, so no pooled connection waits on the build
   w = await closeWorld();
   dir = mkdtempSync(join(tmpdir(), 'vericord-exports-'));
   keys = (await api(w.worker.baseUrl, undefined, 'GET', '/.well-known/vericord/keys')).body.data.keys.map((k) => k.verifierKey);
-  execFileSync('cargo', ['build', '-q', '-p', 'vericord-cli'], { cwd: ROOT, stdio: 'inherit' });
-  cli = join(ROOT, 'target/debug/vericord');
   const p = assertOk(await api(w.worker.baseUrl, w.key, 'GET', `/api/v1/middleware/customers/buyer-1/periods?vendorAccountId=${w.vendors[0].id}`), 200);
   summary = p.periods[0].totals;
   browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vericord-chromium-')), {
@@ -55,7 +53,7 @@ test('the CSV is RFC 4180 that Python\'s csv module reads, one row per record, t
   const { file, type, bytes } = await download('csv');
   assert.match(type, /^text\/csv/);
   assert.ok(!bytes.toString('latin1').includes(PARENT_NAME));
-  const out = execFileSync(PY, ['-c', `
+  const out = await output(PY, ['-c', `
 import csv, json, sys
 from decimal import Decimal
 rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
@@ -67,7 +65,7 @@ print(json.dumps({
   "billed": exact(sum((Decimal(r["BilledCost"]) for r in rows), Decimal(0))),
   "last": rows[-1]["x_BalanceAfter"], "reasons": [r["ChargeDescription"] for r in rows],
   "categories": [r["ChargeCategory"] for r in rows], "vendor": rows[0]["InvoiceIssuerName"],
-}))`, file], { encoding: 'utf8' });
+}))`, file]);
   const csv = JSON.parse(out);
   assert.equal(csv.n, summary.recordCount);
   for (const c of ['BillingAccountId', 'ChargePeriodStart', 'ChargePeriodEnd', 'ChargeCategory', 'BilledCost', 'InvoiceIssuerName', 'x_RecordId', 'x_Seq', 'x_ItemHash', 'x_EntryHash', 'x_BalanceAfter', 'x_CheckpointRoot']) {
@@ -87,12 +85,12 @@ print(json.dumps({
 test('the PDF statement renders (pdftoppm) and pdftotext finds the vendor, customer, period and every total', async () => {
   const { file, type } = await download('pdf');
   assert.equal(type, 'application/pdf');
-  const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  const text = await output('pdftotext', ['-layout', file, '-']);
   for (const s of ['Acme Inference', 'buyer-1', w.months[1], summary.opening, summary.credits, summary.debits, summary.net, summary.closing, 'vericord verify', 'verify.html', 'refund']) {
     assert.ok(text.includes(s), `pdftotext lacks ${s}`);
   }
   assert.ok(!text.includes(PARENT_NAME));
-  execFileSync('pdftoppm', ['-r', '40', '-png', file, join(dir, 'page')]);
+  await output('pdftoppm', ['-r', '40', '-png', file, join(dir, 'page')]);
   const pages = readdirSync(dir).filter((f) => f.startsWith('page') && f.endsWith('.png'));
   assert.ok(pages.length >= 1);
   assert.ok(statSync(join(dir, pages[0])).size > 2_000, 'the first page rendered to a real image');
@@ -101,18 +99,18 @@ test('the PDF statement renders (pdftoppm) and pdftotext finds the vendor, custo
 test('the bundle: unzip lists and extracts it; the CLI verifies the package and the zip; verify.html verifies itself offline in Chromium', async () => {
   const { file, type } = await download('bundle');
   assert.equal(type, 'application/zip');
-  const listing = execFileSync('unzip', ['-l', file], { encoding: 'utf8' });
+  const listing = await output('unzip', ['-l', file]);
   for (const m of ['close-package.json', 'records.csv', 'statement.pdf', 'verify.html', 'VERIFY.txt']) assert.ok(listing.includes(m), m);
   const out = join(dir, 'unzipped');
-  execFileSync('unzip', ['-q', '-o', file, '-d', out]);
+  await output('unzip', ['-q', '-o', file, '-d', out]);
   for (const m of readdirSync(out)) {
-    const body = m.endsWith('.pdf') ? execFileSync('pdftotext', [join(out, m), '-'], { encoding: 'utf8' }) : readFileSync(join(out, m), 'utf8');
+    const body = m.endsWith('.pdf') ? await output('pdftotext', [join(out, m), '-']) : readFileSync(join(out, m), 'utf8');
     assert.ok(!body.includes(PARENT_NAME), `${m} names the parent tenant`);
   }
   const pkgText = readFileSync(join(out, 'close-package.json'), 'utf8');
   assert.equal(V.verifyClosePackage(pkgText, keys).verified, true);
-  assert.equal(spawnSync(cli, ['verify', join(out, 'close-package.json'), ...keys.flatMap((k) => ['--key', k])]).status, 0);
-  assert.equal(spawnSync(cli, ['verify', file]).status, 0, 'the CLI reads the zip itself');
+  assert.equal((await run(cli, ['verify', join(out, 'close-package.json'), ...keys.flatMap((k) => ['--key', k])])).status, 0);
+  assert.equal((await run(cli, ['verify', file])).status, 0, 'the CLI reads the zip itself');
   assert.match(readFileSync(join(out, 'VERIFY.txt'), 'utf8'), /vericord verify close-package\.json --key /);
 
   // verify.html from file://, network off: verified.
@@ -144,7 +142,7 @@ test('the bundle: unzip lists and extracts it; the CLI verifies the package and 
   // And the altered package is refused by the CLI and the npm package.
   const altered = pkgText.replace('"delta":"7.75"', '"delta":"7.76"');
   writeFileSync(join(dir, 'altered.json'), altered);
-  assert.equal(spawnSync(cli, ['verify', join(dir, 'altered.json'), ...keys.flatMap((k) => ['--key', k])]).status, 1);
+  assert.equal((await run(cli, ['verify', join(dir, 'altered.json'), ...keys.flatMap((k) => ['--key', k])])).status, 1);
   assert.equal(V.verifyClosePackage(altered, keys).verified, false);
 });
 

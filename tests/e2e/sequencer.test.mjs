@@ -285,7 +285,7 @@ test('served inclusion proofs verify in the npm package and in OpenZeppelin; tam
 
 test('SIGKILL mid-load, restart on the same D1: every acknowledged delta ends VERIFIED', async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-kill-'));
-  applyMigrations(persistDir);
+  await applyMigrations(persistDir);
   let w = await startWorker({ persistDir });
   const t = await createTenant(w.baseUrl, { name: 'Crash', rateLimitPerMinute: 100_000 });
   const key = t.keys.sandbox;

@@ -41,7 +41,7 @@ async function published(w) {
 
 test('after a key rotation old checkpoints still verify and new ones are signed with the new key', async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-rotate-'));
-  applyMigrations(persistDir);
+  await applyMigrations(persistDir);
   try {
     let w = await startWorker({ persistDir });
     let tenant;

@@ -243,30 +243,93 @@ impl Amount {
     }
 }
 
+/// An amount's canonical text on the stack (see [`Amount::text`]): at most 41 bytes, for the
+/// `-`, 30 integer digits of `i128::MIN` in nano-units, the `.` and 9 fractional digits.
+pub(crate) struct AmountText {
+    buf: [u8; 48],
+    start: usize,
+}
+
+impl AmountText {
+    fn push_front(&mut self, byte: u8) {
+        // At most 41 bytes are ever pushed into 48.
+        self.start = self.start.saturating_sub(1);
+        if let Some(slot) = self.buf.get_mut(self.start) {
+            *slot = byte;
+        }
+    }
+
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        // ASCII digits, `-` and `.` only.
+        self.buf
+            .get(self.start..)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Amount {
+    /// The canonical text, written without `core::fmt` (it is hashed once per record): what
+    /// `Display` writes.
+    pub(crate) fn text(self) -> AmountText {
+        let mut out = AmountText {
+            buf: [0; 48],
+            start: 48,
+        };
+        let magnitude = self.0.unsigned_abs();
+        let per_unit = NANOS_PER_UNIT as u64;
+        // Machine-word division whenever the magnitude fits in 64 bits, as every real one does.
+        let (units, frac) = match u64::try_from(magnitude) {
+            Ok(m) => (u128::from(m / per_unit), m % per_unit),
+            Err(_) => {
+                let per_unit = u128::from(per_unit);
+                (magnitude / per_unit, (magnitude % per_unit) as u64)
+            }
+        };
+        if frac != 0 {
+            let (mut rest, mut digits) = (frac, SCALE);
+            while rest % 10 == 0 {
+                rest /= 10;
+                digits -= 1;
+            }
+            for _ in 0..digits {
+                out.push_front(b'0' + (rest % 10) as u8);
+                rest /= 10;
+            }
+            out.push_front(b'.');
+        }
+        match u64::try_from(units) {
+            Ok(mut rest) => loop {
+                out.push_front(b'0' + (rest % 10) as u8);
+                rest /= 10;
+                if rest == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut rest = units;
+                loop {
+                    out.push_front(b'0' + (rest % 10) as u8);
+                    rest /= 10;
+                    if rest == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        if self.0 < 0 {
+            out.push_front(b'-');
+        }
+        out
+    }
+}
+
 /// Canonical text: no exponent, no `+`, no leading zeros, no trailing
 /// fractional zeros, `-` only when negative (`-42.5`, `1000`, `0`).
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let magnitude = self.0.unsigned_abs();
-        let units = magnitude / NANOS_PER_UNIT as u128;
-        let frac = magnitude % NANOS_PER_UNIT as u128;
-        if self.0 < 0 {
-            f.write_str("-")?;
-        }
-        write!(f, "{units}")?;
-        if frac != 0 {
-            let mut buf = [0u8; SCALE as usize];
-            let mut rest = frac;
-            for slot in buf.iter_mut().rev() {
-                *slot = b'0' + (rest % 10) as u8;
-                rest /= 10;
-            }
-            let end = buf.iter().rposition(|&b| b != b'0').map_or(0, |p| p + 1);
-            f.write_str(".")?;
-            // The buffer holds ASCII digits only.
-            f.write_str(core::str::from_utf8(&buf[..end]).map_err(|_| fmt::Error)?)?;
-        }
-        Ok(())
+        f.write_str(self.text().as_str())
     }
 }
 
@@ -430,6 +493,51 @@ mod tests {
             Amount::parse("0.30000000000000004"),
             Err(AmountError::TooPrecise { digits: 17 })
         );
+    }
+
+    /// The fmt-free text is the formatter's, across the 64-bit boundary and at the extremes.
+    #[test]
+    fn text_is_the_formatted_text() {
+        fn formatted(nanos: i128) -> String {
+            let magnitude = nanos.unsigned_abs();
+            let (units, frac) = (magnitude / 1_000_000_000, magnitude % 1_000_000_000);
+            let mut out = format!("{}{units}", if nanos < 0 { "-" } else { "" });
+            if frac != 0 {
+                let digits = format!("{frac:09}");
+                out.push('.');
+                out.push_str(digits.trim_end_matches('0'));
+            }
+            out
+        }
+        let edges = [
+            0,
+            1,
+            9,
+            10,
+            999_999_999,
+            1_000_000_000,
+            1_000_000_001,
+            1_500_000_000,
+        ];
+        let wide = [
+            u64::MAX as i128,
+            u64::MAX as i128 + 1,
+            i128::MAX,
+            i128::MIN + 1,
+            i128::MIN,
+        ];
+        let mut x: i128 = 0x9E37_79B9_7F4A_7C15;
+        for n in edges.into_iter().chain(wide).chain((0..2000).map(|i| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            x >> (i % 127)
+        })) {
+            for n in [n, n.wrapping_neg(), n / 7, n % 1_000_000_000_000] {
+                assert_eq!(Amount(n).text().as_str(), formatted(n), "{n}");
+                assert_eq!(Amount(n).to_string(), formatted(n), "{n}");
+            }
+        }
     }
 
     #[test]

@@ -65,22 +65,37 @@ impl FromStr for Hash {
         if hex_part.len() != 64 {
             return Err(HashParseError);
         }
-        // Nibble by nibble (either case): parsed once per record in hot loops.
-        let nibble = |c: u8| match c {
-            b'0'..=b'9' => Ok(c - b'0'),
-            b'a'..=b'f' => Ok(c - b'a' + 10),
-            b'A'..=b'F' => Ok(c - b'A' + 10),
-            _ => Err(HashParseError),
-        };
+        // By table (either case): two hashes are parsed per record in hot loops.
         let mut out = [0u8; 32];
         for (byte, pair) in out.iter_mut().zip(hex_part.as_bytes().chunks_exact(2)) {
             if let [hi, lo] = pair {
-                *byte = (nibble(*hi)? << 4) | nibble(*lo)?;
+                let (hi, lo) = (NIBBLE[usize::from(*hi)], NIBBLE[usize::from(*lo)]);
+                if (hi | lo) > 0x0f {
+                    return Err(HashParseError);
+                }
+                *byte = (hi << 4) | lo;
             }
         }
         Ok(Hash(out))
     }
 }
+
+/// The value of each hex digit (either case); `0xff` for every other byte.
+const NIBBLE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

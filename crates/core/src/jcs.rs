@@ -65,6 +65,67 @@ pub fn is_canonical(text: &str) -> bool {
     scan.value(0) && scan.at == text.len()
 }
 
+/// [`is_canonical`] for an object, in the same single pass handing `each` every top-level
+/// member: its name, and its content when the value is a string (`None` for any other value).
+/// A `false` return means what [`is_canonical`]'s does, and `each` may have seen some members
+/// by then; with `true`, it saw every member exactly once (canonical text has no duplicates).
+pub(crate) fn is_canonical_object<'a>(
+    text: &'a str,
+    each: impl FnMut(&'a str, Option<&'a str>),
+) -> bool {
+    let mut scan = Scan { text, at: 0 };
+    scan.peek() == Some(b'{') && scan.object(1, each) && scan.at == text.len()
+}
+
+/// Whether `a` sorts strictly before `b` by UTF-16 code units, as JCS sorts member names.
+/// UTF-8 byte order is code point order, which is UTF-16 order unless one of the first differing
+/// characters is at or above U+10000 and the other in U+E000..=U+FFFF: only there, where the
+/// first differing bytes are not both below 0xEE, are the code units compared.
+fn utf16_less(a: &str, b: &str) -> bool {
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    match (a.as_bytes().get(common), b.as_bytes().get(common)) {
+        (Some(&x), Some(&y)) if x < 0xee && y < 0xee => x < y,
+        (Some(_), Some(_)) => a.encode_utf16().lt(b.encode_utf16()),
+        (None, Some(_)) => true,
+        (_, None) => false,
+    }
+}
+
+/// The index of the first `"`, `\\` or control character in `bytes` (`bytes.len()` when there
+/// is none), eight bytes at a time: in each little-endian word, the lowest byte flagged by the
+/// zero-byte test (`(v - 1) & !v` per byte, on `v` = the word xor a repeated `"` or `\\`) or
+/// the below-0x20 test is exactly the first such byte (a borrow only ever runs upward, from a
+/// flagged byte). The last partial word is padded with `"`.
+fn string_end(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let flagged = |word: u64| {
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (word.wrapping_sub(ONES * 0x20) & !word))
+            & HIGH
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let found = flagged(u64::from_le_bytes(word));
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder();
+    let mut word = [b'"'; 8];
+    if let Some(head) = word.get_mut(..tail.len()) {
+        head.copy_from_slice(tail);
+    }
+    (at + (flagged(u64::from_le_bytes(word)).trailing_zeros() / 8) as usize).min(bytes.len())
+}
+
 /// Nesting the fast path follows (below [`parse_strict`]'s limit).
 const CANONICAL_DEPTH: usize = 32;
 
@@ -86,7 +147,7 @@ impl<'a> Scan<'a> {
 
     fn value(&mut self, depth: usize) -> bool {
         match self.peek() {
-            Some(b'{') => depth < CANONICAL_DEPTH && self.object(depth + 1),
+            Some(b'{') => depth < CANONICAL_DEPTH && self.object(depth + 1, |_, _| {}),
             Some(b'[') => depth < CANONICAL_DEPTH && self.array(depth + 1),
             Some(b'"') => self.string().is_some(),
             Some(b't') => self.literal("true"),
@@ -108,7 +169,8 @@ impl<'a> Scan<'a> {
         hit
     }
 
-    fn object(&mut self, depth: usize) -> bool {
+    /// An object at `depth`, each member's name and string content (if it is one) to `each`.
+    fn object(&mut self, depth: usize, mut each: impl FnMut(&'a str, Option<&'a str>)) -> bool {
         self.at += 1;
         if self.eat(b'}') {
             return true;
@@ -119,11 +181,21 @@ impl<'a> Scan<'a> {
                 return false;
             };
             // UTF-16 order, as JCS sorts (it differs from UTF-8 order above U+FFFF).
-            if previous.is_some_and(|p| p.encode_utf16().cmp(key.encode_utf16()).is_ge()) {
+            if previous.is_some_and(|p| !utf16_less(p, key)) {
                 return false;
             }
             previous = Some(key);
-            if !self.eat(b':') || !self.value(depth) {
+            if !self.eat(b':') {
+                return false;
+            }
+            if self.peek() == Some(b'"') {
+                let Some(text) = self.string() else {
+                    return false;
+                };
+                each(key, Some(text));
+            } else if self.value(depth) {
+                each(key, None);
+            } else {
                 return false;
             }
             if !self.eat(b',') {
@@ -153,15 +225,14 @@ impl<'a> Scan<'a> {
             return None;
         }
         let start = self.at;
-        loop {
-            match self.peek()? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
-            }
+        let rest = self.text.as_bytes().get(start..)?;
+        let len = string_end(rest);
+        if rest.get(len) != Some(&b'"') {
+            return None;
         }
-        let inner = self.text.get(start..self.at)?;
-        self.at += 1;
+        let end = start + len;
+        let inner = self.text.get(start..end)?;
+        self.at = end + 1;
         Some(inner)
     }
 
@@ -355,6 +426,30 @@ mod tests {
         }
         let deep = "[".repeat(33) + &"]".repeat(33);
         assert!(!is_canonical(&deep) && is_canonical(&deep[1..deep.len() - 1]));
+    }
+
+    #[test]
+    fn string_ends_are_found_at_every_offset() {
+        let naive = |b: &[u8]| b.iter().position(|&c| matches!(c, b'"' | b'\\' | 0..=0x1f));
+        let fill = [b'a', 0x7f, 0x80, 0xa0, 0xff, b'!', b'#', b'[', b']', 0x20];
+        for len in 0..20 {
+            for at in 0..=len {
+                for stop in [b'"', b'\\', 0, 0x1f, 0x0a] {
+                    for f in fill {
+                        let mut bytes = alloc::vec![f; len];
+                        if at < len {
+                            bytes[at] = stop;
+                            // A second stop after the first changes nothing.
+                            if at + 3 < len {
+                                bytes[at + 3] = b'"';
+                            }
+                        }
+                        let want = naive(&bytes).unwrap_or(bytes.len());
+                        assert_eq!(string_end(&bytes), want, "{bytes:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

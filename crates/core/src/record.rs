@@ -11,7 +11,6 @@ use crate::hash::{tagged_hash, Hash};
 use crate::jcs::{canonicalize, JcsError};
 use alloc::string::String;
 use serde_json::{Map, Value};
-use sha3::{Digest, Keccak256};
 
 /// Tag of item hashes.
 pub const ITEM_TAG: &str = "vericord:item:v1";
@@ -199,29 +198,56 @@ impl core::fmt::Display for SeqOutOfRange {
 
 impl core::error::Error for SeqOutOfRange {}
 
-/// The JCS text of an entry, written once for both [`Entry::canonical`] and
-/// [`Entry::entry_hash`].
-struct EntryText<'a>(&'a Entry);
-
-impl core::fmt::Display for EntryText<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // Keys in JCS order (ASCII: b < i < s), values plain ASCII and seq an
-        // exact double, so this is already canonical; a test checks it against JCS.
-        write!(
-            f,
-            "{{\"balanceAfter\":\"{}\",\"itemHash\":\"{}\",\"seq\":{}}}",
-            self.0.balance_after, self.0.item_hash, self.0.seq
-        )
-    }
+/// The JCS text of an entry on the stack, written once for both [`Entry::canonical`] and
+/// [`Entry::entry_hash`] without `core::fmt` (it is hashed once per record). At most 163 bytes:
+/// 17 + a 41-byte amount + 14 + 66 + 8 + a 16-digit seq + 1.
+struct EntryText {
+    buf: [u8; 192],
+    len: usize,
 }
 
-/// Feeds formatted text straight into Keccak-256: no intermediate string.
-struct HashWriter(Keccak256);
+impl EntryText {
+    fn of(entry: &Entry) -> EntryText {
+        let mut text = EntryText {
+            buf: [0; 192],
+            len: 0,
+        };
+        // Keys in JCS order (ASCII: b < i < s), values plain ASCII and seq an
+        // exact double, so this is already canonical; a test checks it against JCS.
+        text.push(b"{\"balanceAfter\":\"");
+        text.push(entry.balance_after.text().as_str().as_bytes());
+        text.push(b"\",\"itemHash\":\"0x");
+        let mut hex = [0u8; 64];
+        if hex::encode_to_slice(entry.item_hash.0, &mut hex).is_ok() {
+            text.push(&hex);
+        }
+        text.push(b"\",\"seq\":");
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut rest = entry.seq;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        text.push(&digits[at..]);
+        text.push(b"}");
+        text
+    }
 
-impl core::fmt::Write for HashWriter {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.0.update(s.as_bytes());
-        Ok(())
+    fn push(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if let Some(slot) = self.buf.get_mut(self.len..end) {
+            slot.copy_from_slice(bytes);
+            self.len = end;
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -231,20 +257,17 @@ impl Entry {
         if self.seq > MAX_SEQ {
             return Err(SeqOutOfRange);
         }
-        Ok(alloc::format!("{}", EntryText(self)))
+        let text = EntryText::of(self);
+        // ASCII only.
+        Ok(String::from_utf8_lossy(text.as_bytes()).into_owned())
     }
 
-    /// `entryHash`: [`tagged_hash`] of [`canonical`](Entry::canonical), streamed.
+    /// `entryHash`: [`tagged_hash`] of [`canonical`](Entry::canonical).
     pub fn entry_hash(&self) -> Result<Hash, SeqOutOfRange> {
         if self.seq > MAX_SEQ {
             return Err(SeqOutOfRange);
         }
-        let mut h = HashWriter(Keccak256::new());
-        h.0.update(ENTRY_TAG.as_bytes());
-        h.0.update([0u8]);
-        core::fmt::Write::write_fmt(&mut h, format_args!("{}", EntryText(self)))
-            .map_err(|_| SeqOutOfRange)?;
-        Ok(Hash(h.0.finalize().into()))
+        Ok(tagged_hash(ENTRY_TAG, EntryText::of(self).as_bytes()))
     }
 }
 
@@ -303,5 +326,29 @@ mod tests {
         };
         assert_eq!(too_far.entry_hash(), Err(SeqOutOfRange));
         assert!(Entry { seq: MAX_SEQ, ..e }.entry_hash().is_ok());
+    }
+
+    #[test]
+    fn entry_text_is_the_formatted_text() {
+        for seq in [0, 7, 10, 99_999, MAX_SEQ] {
+            for nanos in [0, -500_000_000, 12_345_678_901, i128::MAX, i128::MIN] {
+                let e = Entry {
+                    seq,
+                    item_hash: keccak256(&seq.to_be_bytes()),
+                    balance_after: Amount::from_nanos(nanos),
+                };
+                let want = alloc::format!(
+                    "{{\"balanceAfter\":\"{}\",\"itemHash\":\"{}\",\"seq\":{}}}",
+                    e.balance_after,
+                    e.item_hash,
+                    e.seq
+                );
+                assert_eq!(e.canonical().unwrap(), want);
+                assert_eq!(
+                    e.entry_hash().unwrap(),
+                    tagged_hash(ENTRY_TAG, want.as_bytes())
+                );
+            }
+        }
     }
 }

@@ -114,11 +114,12 @@ export function verifyCheckpoint(note: string, trustedVerifierKeys: string[]): C
 
 /**
  * Verifies a whole customer receipt (the `data` of `GET /api/v1/balance/receipt/:customerId`,
- * as an object or JSON text): its signed checkpoint, every record's item, entry and inclusion
- * proof, and the running balance from the signed opening to the signed closing balance.
+ * as an object, JSON text or that text's UTF-8 bytes): its signed checkpoint, every record's
+ * item, entry and inclusion proof, and the running balance from the signed opening to the
+ * signed closing balance.
  * Returns the checkpoint, or throws (`RECEIPT_INCOMPLETE` for a page of a receipt).
  */
-export function verifyReceipt(receipt: object | string, trustedVerifierKeys: string[]): Checkpoint;
+export function verifyReceipt(receipt: object | string | Uint8Array, trustedVerifierKeys: string[]): Checkpoint;
 
 /** `sandbox` or `production`. */
 export type Environment = 'sandbox' | 'production';
@@ -373,18 +374,20 @@ export interface InclusionProofResult {
 
 /**
  * Verifies a close package (SPEC §12; JSON text, or the object `JSON.parse` gives — its
- * amounts are strings, so parsing keeps them exact) against trusted verifier keys: both
- * checkpoints' signatures, the signed manifest, identity, consistency, the compact range,
- * every record's item, entry, running balance and period, the closing balance and the summary.
- * An empty key list checks against the package's own `verifierKeys` (`keysPinned: false`).
+ * amounts are strings, so parsing keeps them exact — or the text's UTF-8 bytes as a
+ * `Uint8Array` such as a Node `Buffer`, the fastest: nothing is re-encoded) against trusted
+ * verifier keys: both checkpoints' signatures, the signed manifest, identity, consistency, the
+ * compact range, every record's item, entry, running balance and period, the closing balance
+ * and the summary. An empty key list checks against the package's own `verifierKeys`
+ * (`keysPinned: false`).
  *
  * A package that fails is **not** thrown: the report says `verified: false` and which checks
- * failed. Throws only for arguments of the wrong type (`INVALID_ARGUMENT`), a malformed pinned
- * key (`VERIFIER_KEY_INVALID`), or a signed tree size beyond 2^53 − 1, which no JS number holds
- * exactly (`CHECKPOINT_MALFORMED`, as {@link verifyCheckpoint}).
+ * failed. Throws only for arguments of the wrong type (`INVALID_ARGUMENT`, also for bytes that
+ * are not UTF-8), a malformed pinned key (`VERIFIER_KEY_INVALID`), or a signed tree size beyond
+ * 2^53 − 1, which no JS number holds exactly (`CHECKPOINT_MALFORMED`, as {@link verifyCheckpoint}).
  */
 export function verifyClosePackage(
-  pkg: ClosePackage | object | string,
+  pkg: ClosePackage | object | string | Uint8Array,
   trustedVerifierKeys: string[],
 ): VerifyReport<ClosePackageCheckName>;
 
@@ -393,7 +396,7 @@ export function verifyClosePackage(
  * report, the compare's checks, `differences` instead of `summary`.
  */
 export function verifyCompare(
-  result: CompareResult | object | string,
+  result: CompareResult | object | string | Uint8Array,
   trustedVerifierKeys: string[],
 ): VerifyReport<CompareCheckName>;
 
@@ -403,4 +406,4 @@ export function verifyCompare(
  * Throws `SEQ_OUT_OF_RANGE` (not a record of the package), `CLOSE_PACKAGE_MALFORMED`,
  * `CLOSE_PACKAGE_RANGE_MISMATCH` (the range does not fold to the checkpoint's root).
  */
-export function closePackageInclusionProof(pkg: ClosePackage | object | string, seq: Uint): InclusionProofResult;
+export function closePackageInclusionProof(pkg: ClosePackage | object | string | Uint8Array, seq: Uint): InclusionProofResult;

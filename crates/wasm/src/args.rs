@@ -2,7 +2,7 @@
 
 use crate::error::{error, from_core, INVALID_ARGUMENT};
 use core::fmt::{self, Display};
-use js_sys::Array;
+use js_sys::{Array, Uint8Array};
 use vericord_core::{Checkpoint, Hash};
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::{JsCast, JsValue};
@@ -73,13 +73,24 @@ pub fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
     array(value, name, |v, n| string(v, n))
 }
 
-/// A JSON document argument: a string is taken as its JSON text as-is; an object or array
-/// goes through `JSON.stringify` (which keeps every string exact, so amounts as text survive
-/// a `JSON.parse` round trip). Anything else, or an object JSON cannot express (a BigInt, a
-/// cycle), is an `INVALID_ARGUMENT`.
+/// A JSON document argument: a string is taken as its JSON text as-is; a `Uint8Array` (a Node
+/// `Buffer` too) as its UTF-8 bytes, copied once, with no UTF-16 round trip (bytes that are not
+/// UTF-8 are not JSON text, RFC 8259 §8.1: an `INVALID_ARGUMENT`, never silently replaced); an
+/// object or array goes through `JSON.stringify` (which keeps every string exact, so amounts as
+/// text survive a `JSON.parse` round trip). Anything else, or an object JSON cannot express (a
+/// BigInt, a cycle), is an `INVALID_ARGUMENT`.
 pub fn json_text(value: &JsValue, name: &str) -> Result<String, JsValue> {
     if let Some(text) = value.as_string() {
         return Ok(text);
+    }
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        return String::from_utf8(bytes.to_vec()).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            error(
+                INVALID_ARGUMENT,
+                &format!("{name} is not UTF-8 text (invalid byte at offset {at})"),
+            )
+        });
     }
     if !value.is_object() {
         return Err(error(

@@ -8,8 +8,8 @@ use vericord_core::checkpoint::CheckpointError;
 use vericord_core::close_package::{close_package_inclusion_proof, verify_close_package};
 use wasm_bindgen::prelude::*;
 
-/// `verifyClosePackage(pkg, trustedVerifierKeys)`: `pkg` is the package as JSON text or as a
-/// parsed object. Returns the report (`{verified, keysPinned, keys, key, checks, …facts}`);
+/// `verifyClosePackage(pkg, trustedVerifierKeys)`: `pkg` is the package as JSON text, its
+/// UTF-8 bytes (a `Uint8Array`) or a parsed object. Returns the report (`{verified, keysPinned, keys, key, checks, …facts}`);
 /// a package that fails verification is a report with `verified: false`, not a throw. An
 /// empty key list verifies against the package's own `verifierKeys` (`keysPinned: false`).
 #[wasm_bindgen(js_name = verifyClosePackage)]

@@ -6,8 +6,8 @@ use crate::close_package::to_plain;
 use vericord_core::close_package::verify_compare;
 use wasm_bindgen::prelude::*;
 
-/// `verifyCompare(result, trustedVerifierKeys)`: `result` is the compare answer as JSON text
-/// or as a parsed object. Returns the report, `verified: false` (not a throw) when it fails;
+/// `verifyCompare(result, trustedVerifierKeys)`: `result` is the compare answer as JSON text,
+/// its UTF-8 bytes or a parsed object. Returns the report, `verified: false` (not a throw) when it fails;
 /// an empty key list verifies against the result's own `verifierKeys` (`keysPinned: false`).
 #[wasm_bindgen(js_name = verifyCompare)]
 pub fn verify_compare_js(result: JsValue, trusted: JsValue) -> Result<JsValue, JsValue> {

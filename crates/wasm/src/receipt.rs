@@ -7,7 +7,8 @@ use vericord_core::verify_receipt as verify;
 use wasm_bindgen::prelude::*;
 
 /// `verifyReceipt(receipt, trustedVerifierKeys)`: `receipt` is the `data` of
-/// `GET /api/v1/balance/receipt/:customerId` (an object, or its JSON text). Returns the
+/// `GET /api/v1/balance/receipt/:customerId` (an object, its JSON text or that text's UTF-8
+/// bytes). Returns the
 /// signed checkpoint it is under (as `verifyCheckpoint` does), or throws.
 #[wasm_bindgen(js_name = verifyReceipt)]
 pub fn verify_receipt(receipt: JsValue, trusted: JsValue) -> Result<JsValue, JsValue> {

@@ -152,6 +152,27 @@ test('closePackageInclusionProof: numbers, BigInt seq, coded errors', () => {
   for (const [want, fn] of cases) assert.equal(code(fn), want, fn.toString());
 });
 
+test('documents as UTF-8 bytes: a Uint8Array or Buffer gives what the text gives', () => {
+  const text = JSON.stringify(pkg);
+  const report = api.verifyClosePackage(text, trusted);
+  assert.equal(report.verified, true);
+  assert.deepEqual(api.verifyClosePackage(new TextEncoder().encode(text), trusted), report);
+  assert.deepEqual(api.verifyClosePackage(Buffer.from(text), trusted), report, 'a Buffer is a Uint8Array');
+  // A view into a larger buffer is read from its own offset.
+  const framed = Buffer.from(`xx${text}yy`);
+  assert.deepEqual(api.verifyClosePackage(framed.subarray(2, framed.length - 2), trusted), report);
+  const seq = pkg.range.start + 1;
+  assert.deepEqual(api.closePackageInclusionProof(Buffer.from(text), seq), api.closePackageInclusionProof(text, seq));
+  const compare = compares.valid[0];
+  const bytes = Buffer.from(JSON.stringify(compare.compare));
+  assert.deepEqual(api.verifyCompare(bytes, compare.trusted), api.verifyCompare(compare.compare, compare.trusted));
+  // Bytes that are not JSON are a failed check; bytes that are not UTF-8 are not text at all.
+  assert.equal(api.verifyClosePackage(Buffer.from(text.slice(1)), trusted).checks[0].ok, false);
+  const notUtf8 = Buffer.concat([Buffer.from(text.slice(0, 20)), Buffer.from([0xff]), Buffer.from(text.slice(20))]);
+  assert.equal(code(() => api.verifyClosePackage(notUtf8, trusted)), 'INVALID_ARGUMENT');
+  assert.equal(code(() => api.verifyCompare(new Uint8Array([0xc3]), trusted)), 'INVALID_ARGUMENT');
+});
+
 test('known answers', () => {
   const utf8 = new TextEncoder();
   assert.equal(api.keccak256(new Uint8Array()), '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');

@@ -72,7 +72,10 @@ pub fn stream<C: Chunks + 'static>(
             Ok(Some(bytes)) => Some((Ok(bytes), Some((store, chunks)))),
             Ok(None) => {
                 let (read, written) = store.rows();
-                worker::console_log!("{what} streamed: D1 rows read {read}, written {written}");
+                worker::console_log!(
+                    "{what} streamed: D1 rows read {read}, written {written}, wasm memory {}",
+                    wasm_memory_bytes()
+                );
                 None
             }
             Err(e) => {
@@ -81,4 +84,16 @@ pub fn stream<C: Chunks + 'static>(
             }
         }
     })
+}
+
+/// The Worker's wasm linear memory now: it only grows, so at a stream's end it is the peak
+/// the body needed (the benchmark compares it across package sizes).
+pub fn wasm_memory_bytes() -> u32 {
+    use worker::js_sys::{ArrayBuffer, WebAssembly};
+    use worker::wasm_bindgen::JsCast;
+    worker::wasm_bindgen::memory()
+        .dyn_into::<WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<ArrayBuffer>().ok())
+        .map_or(0, |b| b.byte_length())
 }

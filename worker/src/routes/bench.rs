@@ -308,3 +308,23 @@ pub async fn synthetic_log(
         201,
     )
 }
+
+/// The close package of `GET …/close-package`, built whole in memory before answering: the
+/// alternative the streamed route is measured against (its wasm memory is logged).
+pub async fn close_package_buffered(
+    req: Request,
+    ctx: RouteContext<AppState>,
+) -> Result<Response, ApiError> {
+    guard(&ctx)?;
+    let (store, mut writer) = crate::routes::middleware::package_writer(&req, &ctx).await?;
+    let mut body = Vec::new();
+    while let Some(chunk) = writer.next_chunk(&store).await? {
+        body.extend_from_slice(&chunk);
+    }
+    let (read, _) = store.rows();
+    worker::console_log!(
+        "close package buffered: D1 rows read {read}, wasm memory {}",
+        crate::close::wasm_memory_bytes()
+    );
+    Response::from_bytes(body).map_err(|e| ApiError::internal("bench", e))
+}

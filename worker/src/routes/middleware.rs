@@ -374,6 +374,18 @@ async fn verifier_assets(ctx: &RouteContext<AppState>) -> Result<(String, Vec<u8
     Ok((template, get(VERIFIER_WASM).await?))
 }
 
+/// The close package a request names, ready to write (for the bench route that measures
+/// what streaming saves against building it whole).
+pub async fn package_writer(
+    req: &Request,
+    ctx: &RouteContext<AppState>,
+) -> Result<(Store, PackageWriter), ApiError> {
+    let n = named(req, ctx).await?;
+    let head = package_head(&n).await?;
+    let writer = PackageWriter::prepare(&n.store, head, &n.log, n.keys).await?;
+    Ok((n.store, writer))
+}
+
 /// `POST /api/v1/middleware/customers/:customerId/compare {from, to, vendorAccountId?}`.
 pub async fn compare(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();

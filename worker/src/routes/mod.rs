@@ -81,5 +81,6 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         post_async "/bench/raw-insert" => bench::raw_insert,
         post_async "/bench/drain/:customerId" => bench::drain,
         post_async "/bench/synthetic-log" => bench::synthetic_log,
+        get_async "/bench/close-package/:customerId" => bench::close_package_buffered,
     )
 }

@@ -8,7 +8,6 @@
 
 use alloc::format;
 use alloc::string::String;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::model::RecordView;
@@ -110,10 +109,11 @@ pub(crate) fn check<'r>(
                 }
             },
         };
+        // Public values on both sides of every comparison here: plain `==`, no constant time.
         let claimed_item: Option<Hash> = r.item_hash.parse().ok();
         match (computed, claimed_item) {
             (_, None) => hash_f.fail(index, seq, || String::from("itemHash is not a hash")),
-            (Some(c), Some(h)) if !c.ct_eq(&h) => hash_f.fail(index, seq, || {
+            (Some(c), Some(h)) if c != h => hash_f.fail(index, seq, || {
                 String::from("itemHash is not the hash of its item")
             }),
             _ => {}
@@ -136,10 +136,17 @@ pub(crate) fn check<'r>(
                 (credits, debits) = (None, None);
             }
         }
+        // Canonical text names exactly one amount, so once read, comparing amounts is comparing
+        // texts; text that does not read (more than 20 integer digits) is compared as text.
+        let balance_after = canonical_amount(r.balance_after);
+        let is_balance = |b: Amount| match balance_after {
+            Some(a) => a == b,
+            None => is_text_of(b, r.balance_after),
+        };
         if expected.opening.is_some() {
             running = running.zip(delta).and_then(|(b, d)| b.checked_add(d));
             match running {
-                Some(b) if !is_text_of(b, r.balance_after) => balance_f.fail(index, seq, || {
+                Some(b) if !is_balance(b) => balance_f.fail(index, seq, || {
                     format!(
                         "balanceAfter is {:?}, the running balance is {b}",
                         r.balance_after
@@ -152,17 +159,15 @@ pub(crate) fn check<'r>(
             }
         }
         let claimed_entry: Option<Hash> = r.entry_hash.parse().ok();
-        let recomputed = claimed_item
-            .zip(canonical_amount(r.balance_after))
-            .and_then(|(h, b)| {
-                Entry {
-                    seq,
-                    item_hash: h,
-                    balance_after: b,
-                }
-                .entry_hash()
-                .ok()
-            });
+        let recomputed = claimed_item.zip(balance_after).and_then(|(h, b)| {
+            Entry {
+                seq,
+                item_hash: h,
+                balance_after: b,
+            }
+            .entry_hash()
+            .ok()
+        });
         match (recomputed, claimed_entry) {
             (_, None) => entry_f.fail(index, seq, || String::from("entryHash is not a hash")),
             (None, _) => entry_f.fail(index, seq, || {
@@ -170,7 +175,7 @@ pub(crate) fn check<'r>(
                     "entryHash cannot be recomputed: itemHash, balanceAfter or seq is unreadable",
                 )
             }),
-            (Some(e), Some(c)) if !e.ct_eq(&c) => entry_f.fail(index, seq, || {
+            (Some(e), Some(c)) if e != c => entry_f.fail(index, seq, || {
                 String::from("entryHash is not the hash of (seq, itemHash, balanceAfter)")
             }),
             _ => {}
@@ -284,23 +289,15 @@ fn item_identity(item: &ItemFields<'_>, expected: &Expected<'_>) -> Result<(), S
 
 /// The members of an item the checks read; `None` when absent or not a string, except
 /// `vendorAccountId`, whose mere presence matters (`Some(None)`: present, not a string).
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 struct ItemFields<'f> {
-    #[serde(skip)]
     object: bool,
-    #[serde(rename = "type")]
     kind: Option<&'f str>,
     customer_id: Option<&'f str>,
     customer_reference: Option<&'f str>,
-    #[serde(default, deserialize_with = "present")]
     vendor_account_id: Option<Option<&'f str>>,
     delta: Option<&'f str>,
     received_at: Option<&'f str>,
-}
-
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<&'de str>>, D::Error> {
-    Option::<&'de str>::deserialize(d).map(Some)
 }
 
 impl<'f> ItemFields<'f> {
@@ -322,13 +319,22 @@ impl<'f> ItemFields<'f> {
 }
 
 /// An item already in canonical form (as stored and served) is hashed as it stands and its
-/// members read in place; anything else takes the general path (parse, JCS, hash).
+/// members read in place, in the one pass that recognizes it; anything else takes the general
+/// path (parse, JCS, hash), which reads the same fields from the same canonical text.
 fn fast_item(raw: &str) -> Option<(ItemFields<'_>, Hash)> {
-    if !raw.starts_with('{') || !jcs::is_canonical(raw) {
-        return None;
-    }
-    // Canonical text has no duplicate members, so the typed read sees every one once.
-    let mut fields: ItemFields<'_> = serde_json::from_str(raw).ok()?;
-    fields.object = true;
-    Some((fields, item_hash_canonical(raw)))
+    let mut fields = ItemFields {
+        object: true,
+        ..ItemFields::default()
+    };
+    // Canonical text has no duplicate members, so each is seen once.
+    let canonical = jcs::is_canonical_object(raw, |key, text| match key {
+        "type" => fields.kind = text,
+        "customerId" => fields.customer_id = text,
+        "customerReference" => fields.customer_reference = text,
+        "vendorAccountId" => fields.vendor_account_id = Some(text),
+        "delta" => fields.delta = text,
+        "receivedAt" => fields.received_at = text,
+        _ => {}
+    });
+    canonical.then(|| (fields, item_hash_canonical(raw)))
 }

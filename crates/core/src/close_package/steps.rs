@@ -6,7 +6,6 @@ use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::{self, Write as _};
 
 use super::model::{Customer, RecordedBy, Tenant};
 use crate::amount::Amount;
@@ -20,29 +19,9 @@ pub(crate) const MIDDLEWARE: &str = "middleware_vendor_account";
 /// `recordedBy.type` of a direct vendor.
 pub(crate) const TENANT: &str = "tenant";
 
-/// Canonical amount text on the stack: comparing an amount with text allocates nothing.
-struct StackText {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        let slot = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
-        slot.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
-/// Whether `text` is exactly `amount`'s canonical text (§2).
+/// Whether `text` is exactly `amount`'s canonical text (§2). Allocates nothing.
 pub(crate) fn is_text_of(amount: Amount, text: &str) -> bool {
-    let mut out = StackText {
-        buf: [0; 64],
-        len: 0,
-    };
-    write!(out, "{amount}").is_ok() && out.buf.get(..out.len) == Some(text.as_bytes())
+    amount.text().as_str() == text
 }
 
 /// The amount `text` is the canonical text of (§2), if it is one — without allocating:
@@ -69,14 +48,28 @@ pub(crate) fn canonical_amount(text: &str) -> Option<Amount> {
     {
         return None;
     }
-    // At most 20 + 9 digits: below 10^29, far inside i128.
-    let mut nanos: i128 = 0;
-    let padded = frac.bytes().chain(core::iter::repeat(b'0')).take(9);
-    for b in int.bytes().chain(padded) {
-        nanos = nanos
-            .checked_mul(10)?
-            .checked_add(i128::from(b.checked_sub(b'0')?))?;
-    }
+    let nanos: i128 = if int.len() <= 10 {
+        // At most 10 + 9 digits: below 10^19, inside u64, so wrapping arithmetic never wraps
+        // (machine words: no i128 multiply, no overflow test, which wasm would widen to 128 bits).
+        let digits = |from: u64, t: &str| {
+            t.bytes().fold(from, |n, b| {
+                n.wrapping_mul(10)
+                    .wrapping_add(u64::from(b.wrapping_sub(b'0')))
+            })
+        };
+        let scale = 10u64.pow(9u32.saturating_sub(frac.len() as u32));
+        i128::from(digits(digits(0, int), frac).wrapping_mul(scale))
+    } else {
+        // At most 20 + 9 digits: below 10^29, far inside i128.
+        let mut nanos: i128 = 0;
+        let padded = frac.bytes().chain(core::iter::repeat(b'0')).take(9);
+        for b in int.bytes().chain(padded) {
+            nanos = nanos
+                .checked_mul(10)?
+                .checked_add(i128::from(b.checked_sub(b'0')?))?;
+        }
+        nanos
+    };
     if negative && nanos == 0 {
         return None;
     }

@@ -19,7 +19,15 @@ pub(crate) fn is_timestamp(s: &str) -> bool {
     if !shape {
         return false;
     }
-    let num = |from: usize, to: usize| s.get(from..to).and_then(|t| t.parse::<u32>().ok());
+    // ASCII digits (the shape says so), at most 4 of them: no overflow.
+    let num = |from: usize, to: usize| {
+        b.get(from..to).map(|digits| {
+            digits.iter().fold(0u32, |n, c| {
+                n.wrapping_mul(10)
+                    .wrapping_add(u32::from(c.wrapping_sub(b'0')))
+            })
+        })
+    };
     let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
         num(0, 4),
         num(5, 7),
