@@ -84,5 +84,6 @@ export async function closeWorld({ vars = {} } = {}) {
     rmSync(persistDir, { recursive: true, force: true });
   };
   assert.ok(world);
-  return { ...world, worker: { ...worker, stop }, recorded, key: world.mw.keys.sandbox };
+  // stopOnly: stops the Worker and keeps the D1 (to restart it with other vars).
+  return { ...world, worker: { ...worker, stop, stopOnly: worker.stop }, recorded, key: world.mw.keys.sandbox };
 }

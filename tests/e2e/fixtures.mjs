@@ -72,7 +72,7 @@ export async function d1(persistDir, sql) {
 }
 
 /** The tables a request could write to (rate_windows excluded: every authenticated request counts there). */
-export const DATA_TABLES = ['tenants', 'api_keys', 'vendor_accounts', 'usage', 'idempotency', 'logs', 'tiles', 'submissions', 'records', 'webhook_endpoints'];
+export const DATA_TABLES = ['tenants', 'api_keys', 'vendor_accounts', 'usage', 'idempotency', 'logs', 'tiles', 'submissions', 'records', 'webhook_endpoints', 'access_links', 'link_signals'];
 
 /** Row counts of every data table, plus the sum of usage.used, in one wrangler call. */
 export async function rowCounts(persistDir) {

@@ -12,11 +12,13 @@ mod body;
 mod checkpointing;
 mod clock;
 mod close;
+mod cors;
 mod dispatcher;
 mod faults;
 mod idempotency;
 mod ids;
 mod ingest;
+mod links;
 mod lookup;
 mod proofs;
 mod query;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub rows: Rc<Cell<(u64, u64)>>,
     /// Faults the tests injected into this request (none in a deployment).
     pub faults: Faults,
+    /// The allow-listed origin a public route found for this request: CORS with credentials.
+    pub cors: Rc<RefCell<Option<String>>>,
 }
 
 impl AppState {
@@ -75,8 +79,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
             "method not allowed on this route",
         ));
     }
+    let path = req.path();
+    let public = cors::is_public(&path);
+    if public && req.inner().method() == "OPTIONS" {
+        return cors::preflight(&req);
+    }
     clock::configure(&env);
     let kick = Rc::new(RefCell::new(Vec::new()));
+    let cors_origin = Rc::new(RefCell::new(None));
     let dispatch = Rc::new(Cell::new(false));
     let rows = Rc::new(Cell::new((0, 0)));
     let faults = Faults::of(&req, &env);
@@ -86,6 +96,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         dispatch: dispatch.clone(),
         rows: rows.clone(),
         faults: faults.clone(),
+        cors: cors_origin.clone(),
     };
     let background_env = env.clone();
     let response = routes::router(state).run(req, env).await;
@@ -99,7 +110,13 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if !logs.is_empty() || dispatch.get() {
         ctx.wait_until(background(background_env, logs, dispatch.get(), faults));
     }
-    api::finish(response).map(|resp| api::with_rows(resp, rows.get()))
+    api::finish(response).map(|resp| {
+        let mut resp = api::with_rows(resp, rows.get());
+        if public {
+            cors::decorate(&mut resp, cors_origin.borrow().as_deref());
+        }
+        resp
+    })
 }
 
 /// After a response: sequence the logs it touched.

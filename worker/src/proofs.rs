@@ -61,3 +61,16 @@ impl TreeReader {
 pub fn hex(proof: &[Hash]) -> Vec<String> {
     proof.iter().map(Hash::to_hex).collect()
 }
+
+/// The RFC 9162 consistency proof between two sizes of a log (`from ≤ to ≤ log.size`), as hex.
+pub async fn consistency(
+    store: &Store,
+    log: &LogRow,
+    from: u64,
+    to: u64,
+) -> Result<Vec<String>, ApiError> {
+    let plan = vericord_core::merkle::consistency_plan(from, to)
+        .map_err(|e| ApiError::internal("plan", e))?;
+    let tree = TreeReader::load(store, log, &[&plan]).await?;
+    Ok(hex(&tree.assemble(&plan)?))
+}

@@ -5,6 +5,7 @@
 
 extern crate alloc;
 
+pub mod access_link;
 pub mod amount;
 pub mod checkpoint;
 pub mod close_package;
@@ -16,6 +17,7 @@ pub mod receipt;
 pub mod record;
 pub mod reference;
 
+pub use access_link::{AccessCode, AccessKey, AccessLinkError, Handle};
 pub use amount::{Amount, AmountError};
 pub use checkpoint::{Checkpoint, CheckpointError, CheckpointSigner};
 pub use hash::{keccak256, Hash};

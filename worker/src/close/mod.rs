@@ -12,6 +12,7 @@ pub mod pages;
 pub mod pdf;
 pub mod pdf_text;
 pub mod periods;
+pub mod serve;
 pub mod statement;
 
 use std::future::Future;

@@ -49,7 +49,8 @@ async fn tenant_or_404(store: &Store, ctx: &RouteContext<AppState>) -> Result<Te
 }
 
 fn tenant_json(t: &TenantRow) -> Value {
-    json!({"id": t.id, "name": t.name, "kind": t.kind, "monthlyAllowance": t.monthly_allowance, "createdAt": t.created_at})
+    json!({"id": t.id, "name": t.name, "kind": t.kind, "monthlyAllowance": t.monthly_allowance,
+           "embedOrigins": t.origins(), "createdAt": t.created_at})
 }
 
 async fn setup(
@@ -83,6 +84,7 @@ pub async fn create_tenant(
         kind,
         monthly_allowance: allowance,
         created_at: clock::rfc3339(clock::now_ms()),
+        embed_origins: "[]".into(),
     };
     store.insert_tenant(&tenant).await?;
     ok(&tenant_json(&tenant), 201)
@@ -123,9 +125,19 @@ pub async fn update_tenant(
     if let Some(allowance) = optional_count(&mut f, "monthlyAllowance", 1 << 40)? {
         tenant.monthly_allowance = allowance;
     }
+    match f.raw("embedOrigins") {
+        None => {}
+        Some("null") => tenant.embed_origins = "[]".into(),
+        Some(list) => tenant.embed_origins = embed_origins(list)?,
+    }
     f.finish()?;
     store
-        .update_tenant(&tenant.id, &tenant.name, tenant.monthly_allowance)
+        .update_tenant(
+            &tenant.id,
+            &tenant.name,
+            tenant.monthly_allowance,
+            &tenant.embed_origins,
+        )
         .await?;
     ok(&tenant_json(&tenant), 200)
 }
@@ -350,4 +362,38 @@ pub async fn rotate_webhook_secret(
         &json!({"id": w.id, "secret": secret, "previousSecretValidUntil": clock::rfc3339(until)}),
         200,
     )
+}
+
+/// `embedOrigins`: at most 16 origins (`https://host[:port]`, or `http://` for loopback), each
+/// exactly as a browser sends it in `Origin`; stored as a JSON array.
+fn embed_origins(list: &str) -> Result<String, ApiError> {
+    let field = |f: String| Some(f);
+    let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(list).map_err(|_| {
+        ApiError::invalid(
+            "VALIDATION_ERROR",
+            field("embedOrigins".into()),
+            "must be an array of origins",
+        )
+    })?;
+    if raw.len() > 16 {
+        return Err(ApiError::invalid(
+            "VALIDATION_ERROR",
+            field("embedOrigins".into()),
+            "at most 16 origins",
+        ));
+    }
+    let mut origins = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        let bad = |why: &str| {
+            ApiError::invalid(
+                "VALIDATION_ERROR",
+                field(format!("embedOrigins[{i}]")),
+                why.to_string(),
+            )
+        };
+        let text: String = serde_json::from_str(r.get()).map_err(|_| bad("must be a string"))?;
+        crate::cors::check_origin(&text).map_err(bad)?;
+        origins.push(text);
+    }
+    serde_json::to_string(&origins).map_err(|e| ApiError::internal("origins", e))
 }

@@ -1,6 +1,7 @@
 //! One module per resource; [`router`] lists every route.
 
 pub mod accept;
+pub mod access_links;
 pub mod admin;
 pub mod bench;
 pub mod checkpoints;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod middleware;
 pub mod pages;
 pub mod receipts;
+pub mod shared;
 pub mod usage;
 pub mod verify;
 pub mod views;
@@ -41,6 +43,19 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         // The buyer's page for a root (verifyUrl); it verifies in the browser.
         get_async "/verify/:proofRoot" => pages::verify,
         get_async "/check" => pages::check,
+        // The Shared Record page and its JSON: the handle is the capability (docs/ACCESS.md).
+        get_async "/c/:handle" => pages::shared_record,
+        get_async "/api/v1/c/:handle" => shared::summary,
+        get_async "/api/v1/c/:handle/summary" => shared::summary,
+        get_async "/api/v1/c/:handle/consistency" => shared::consistency,
+        post_async "/api/v1/c/:handle/access/verify" => shared::verify_access,
+        get_async "/api/v1/c/:handle/history" => shared::history,
+        get_async "/api/v1/c/:handle/periods" => shared::periods,
+        get_async "/api/v1/c/:handle/periods/:checkpointId" => shared::period,
+        get_async "/api/v1/c/:handle/close-package" => shared::close_package,
+        post_async "/api/v1/c/:handle/compare" => shared::compare,
+        get_async "/api/v1/c/:handle/export" => shared::export,
+        get_async "/api/v1/c/:handle/disclosure" => shared::disclosure,
         // Balance API (X-Api-Key).
         post_async "/api/v1/balance/delta" => delta::emit,
         post_async "/api/v1/balance/delta/batch" => delta::batch,
@@ -68,6 +83,14 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         post_async "/api/v1/middleware/customers/:customerId/compare" => middleware::compare,
         get_async "/api/v1/middleware/customers/:customerId/export" => middleware::export,
         get_async "/api/v1/middleware/vendors/:vendorId/customers/:externalCustomerId/record" => middleware::vendor_record,
+        get_async "/api/v1/middleware/customers/:customerId/access-link" => access_links::get,
+        post_async "/api/v1/middleware/customers/:customerId/access-link" => access_links::create,
+        patch_async "/api/v1/middleware/customers/:customerId/access-link" => access_links::update,
+        post_async "/api/v1/middleware/customers/:customerId/access-link/rotate-code" => access_links::rotate_code,
+        post_async "/api/v1/middleware/customers/:customerId/access-link/revoke" => access_links::revoke,
+        post_async "/api/v1/middleware/customers/:customerId/access-link/reissue" => access_links::reissue,
+        get_async "/api/v1/middleware/customers/:customerId/live" => access_links::live,
+        get_async "/api/v1/middleware/readiness" => access_links::readiness,
         // Admin (bearer ADMIN_TOKEN).
         post_async "/admin/tenants" => admin::create_tenant,
         get_async "/admin/tenants/:id" => admin::get_tenant,

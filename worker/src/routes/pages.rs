@@ -6,7 +6,10 @@
 
 use worker::{Request, Response, RouteContext};
 
+use vericord_core::Handle;
+
 use crate::api::ApiError;
+use crate::store::Store;
 use crate::AppState;
 
 pub async fn verify(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
@@ -15,6 +18,48 @@ pub async fn verify(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
 
 pub async fn check(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     page(&req, &ctx, "/check.html").await
+}
+
+/// `GET /c/:handle`: the Shared Record page. Its CSP is the asset's, except that the origins
+/// the link's tenant allow-lists may frame it (billing portals embed it).
+pub async fn shared_record(
+    req: Request,
+    ctx: RouteContext<AppState>,
+) -> Result<Response, ApiError> {
+    let store = Store::of(&ctx)?;
+    let mut origins = Vec::new();
+    if let Ok(handle) = Handle::parse(&crate::query::param(&ctx, "handle")) {
+        if let Some(link) = store.access_link(handle.as_str()).await? {
+            if let Some(t) = store.tenant(&link.tenant_id).await? {
+                origins = t.origins();
+            }
+        }
+    }
+    let mut asset = page(&req, &ctx, "/c.html").await?;
+    if origins.is_empty() {
+        return Ok(asset);
+    }
+    let headers = worker::Headers::new();
+    for (k, v) in asset.headers().entries() {
+        let v = if k.eq_ignore_ascii_case("content-security-policy") {
+            v.replace(
+                "frame-ancestors 'none'",
+                &format!("frame-ancestors 'self' {}", origins.join(" ")),
+            )
+        } else {
+            v
+        };
+        headers
+            .append(&k, &v)
+            .map_err(|e| ApiError::internal("header", e))?;
+    }
+    let body = asset
+        .bytes()
+        .await
+        .map_err(|e| ApiError::internal("assets", e))?;
+    Ok(Response::from_bytes(body)
+        .map_err(|e| ApiError::internal("page", e))?
+        .with_headers(headers))
 }
 
 async fn page(

@@ -133,6 +133,8 @@ pub async fn customer_receipt(
     let closing_json = boundary(&closing, &mut proofs)?;
     let base = base_url(&req);
     let view = checkpoint_json(&checkpoint, &log, &keys, base.as_deref());
+    let (link_url, link_host, link_hint) =
+        crate::links::receipt_fields(&store, &ctx.env, &req, &log.id).await?;
     let net = Amount::parse(&checkpoint.closing)
         .ok()
         .zip(Amount::parse(&checkpoint.opening).ok())
@@ -162,9 +164,9 @@ pub async fn customer_receipt(
             "verification": {"verifierKeys": keys.trusted(), "treeSize": size, "algorithm": "RFC 9162 tree, keccak256 sorted-pair nodes (docs/SPEC.md)"},
             "verifyUrl": view["verifyUrl"],
             "verificationApiUrl": view["verificationApiUrl"],
-            "accessHint": null,
-            "customerLinkUrl": null,
-            "customerLinkHost": null,
+            "accessHint": link_hint,
+            "customerLinkUrl": link_url,
+            "customerLinkHost": link_host,
     });
     // receipt.generated: an outbox event when the tenant has webhooks, once per stored
     // checkpoint (a repeated read generates nothing new; a custom range stores none).

@@ -2,6 +2,7 @@
 //! formatting); rows are serde structs; one request's writes are one atomic
 //! `batch()`. Integers that may pass 2^31 are bound as decimal text.
 
+mod access_links;
 mod checkpoints;
 mod customers;
 mod deliveries;
@@ -12,6 +13,7 @@ mod tenants;
 mod tree;
 mod webhooks;
 
+pub use access_links::*;
 pub use checkpoints::*;
 pub use customers::*;
 pub use deliveries::*;

@@ -12,6 +12,21 @@ pub struct TenantRow {
     pub kind: String,
     pub monthly_allowance: Option<u64>,
     pub created_at: String,
+    /// JSON array of the origins that may frame this tenant's pages and use its Shared Record
+    /// sessions cross-origin (docs/ACCESS.md).
+    #[serde(default = "no_origins")]
+    pub embed_origins: String,
+}
+
+fn no_origins() -> String {
+    "[]".into()
+}
+
+impl TenantRow {
+    /// The allow-listed origins.
+    pub fn origins(&self) -> Vec<String> {
+        serde_json::from_str(&self.embed_origins).unwrap_or_default()
+    }
 }
 
 /// A key with its tenant, as authentication needs it.
@@ -63,7 +78,7 @@ impl Store {
 
     pub async fn tenant(&self, id: &str) -> Result<Option<TenantRow>, ApiError> {
         self.first(
-            "SELECT id, name, kind, monthly_allowance, created_at FROM tenants WHERE id = ?1",
+            "SELECT id, name, kind, monthly_allowance, created_at, embed_origins FROM tenants WHERE id = ?1",
             &[id.into()],
         )
         .await
@@ -75,11 +90,12 @@ impl Store {
         id: &str,
         name: &str,
         allowance: Option<u64>,
+        embed_origins: &str,
     ) -> Result<(), ApiError> {
         let allowance = allowance.map_or(Arg::Null, Arg::Big);
         self.run(
-            "UPDATE tenants SET name = ?2, monthly_allowance = ?3 WHERE id = ?1",
-            &[id.into(), name.into(), allowance],
+            "UPDATE tenants SET name = ?2, monthly_allowance = ?3, embed_origins = ?4 WHERE id = ?1",
+            &[id.into(), name.into(), allowance, embed_origins.into()],
         )
         .await
         .map(drop)
