@@ -19,7 +19,12 @@ before(async () => {
     const tenant = await createTenant(worker.baseUrl, { name: `Costs ${size}`, rateLimitPerMinute: 1_000_000 });
     const key = tenant.keys.sandbox;
     const made = assertOk(await api(worker.baseUrl, key, 'POST', '/bench/synthetic-log', { customerId: 'log', size, samples: [7, size - 2], records: true }), 201);
-    logs[size] = { tenant, key, customerId: made.customerId, sample: made.samples[0].recordId };
+    // An OPEN Shared Record link on the log (as the link routes make it), for the public routes.
+    const [log] = await d1(worker.persistDir, `SELECT id FROM logs WHERE tenant_id = ${sql(tenant.id)} AND subject_id = ${sql(made.customerId)}`);
+    const handle = `cus_${String(size).padStart(32, 'a').replace(/[^a-z2-7]/g, 'a')}`;
+    await d1(worker.persistDir, `INSERT INTO access_links (handle, log_id, tenant_id, environment, policy, code_mac, code_set_at, state, created_at)
+      VALUES (${sql(handle)}, ${sql(log.id)}, ${sql(tenant.id)}, 'sandbox', 'OPEN', '${'0'.repeat(64)}', '2026-01-01T00:00:00.000Z', 'active', '2026-01-01T00:00:00.000Z')`);
+    logs[size] = { tenant, key, customerId: made.customerId, sample: made.samples[0].recordId, handle, size };
   }
 });
 after(async () => { await worker?.stop(); });
@@ -49,6 +54,13 @@ test('reads stay cheap: every read route reads as many D1 rows on a 20,000-recor
     ['GET', `/api/v1/balance/gaps/${l.customerId}`],
     ['GET', `/api/v1/balance/checkpoints?customerId=${encodeURIComponent(l.customerId)}`],
     ['POST', '/api/v1/balance/compare', { customerId: l.customerId, yourBalance: 1, theirBalance: 2 }],
+    // The Shared Record behind a link (public): summary, the first and a late page of the
+    // history, the witness's consistency proof, the periods.
+    ['GET', `/api/v1/c/${l.handle}`, undefined, true],
+    ['GET', `/api/v1/c/${l.handle}/history?limit=100`, undefined, true],
+    ['GET', `/api/v1/c/${l.handle}/history?after=${l.size - 101}&limit=100`, undefined, true],
+    ['GET', `/api/v1/c/${l.handle}/consistency?from=7`, undefined, true],
+    ['GET', `/api/v1/c/${l.handle}/periods`, undefined, true],
   ];
   const measured = {};
   for (const size of [MEDIUM, BIG]) {
@@ -57,10 +69,10 @@ test('reads stay cheap: every read route reads as many D1 rows on a 20,000-recor
     await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}`);
     const verifyRoot = (await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}`)).data.proofRoot;
     measured[size] = [];
-    for (const [method, path, body] of routes(l)) measured[size].push([path, (await rowsRead(l.key, method, path, body)).n]);
+    for (const [method, path, body, open] of routes(l)) measured[size].push([path, (await rowsRead(open ? undefined : l.key, method, path, body)).n]);
     measured[size].push(['/api/v1/verify/:root', (await rowsRead(undefined, 'GET', `/api/v1/verify/${verifyRoot}`)).n]);
   }
-  const table = measured[MEDIUM].map(([path, n], i) => `${String(n).padStart(6)} ${String(measured[BIG][i][1]).padStart(6)}  ${path.replace(logs[MEDIUM].customerId, ':c')}`);
+  const table = measured[MEDIUM].map(([path, n], i) => `${String(n).padStart(6)} ${String(measured[BIG][i][1]).padStart(6)}  ${path.replace(logs[MEDIUM].customerId, ':c').replace(logs[MEDIUM].handle, ':handle')}`);
   console.log(`# rows read: ${MEDIUM} records vs ${BIG} records\n# ${table.join('\n# ')}`);
   measured[MEDIUM].forEach(([path, n], i) => {
     const big = measured[BIG][i][1];
@@ -70,7 +82,7 @@ test('reads stay cheap: every read route reads as many D1 rows on a 20,000-recor
 });
 
 async function tableCounts() {
-  const tables = ['checkpoints', 'tree_heads', 'events', 'deliveries', 'idempotency', 'records', 'logs'];
+  const tables = ['checkpoints', 'tree_heads', 'events', 'deliveries', 'idempotency', 'records', 'logs', 'access_links', 'link_signals'];
   const [row] = await d1(worker.persistDir, `SELECT ${tables.map((t) => `(SELECT COUNT(*) FROM ${t}) AS ${t}`).join(', ')}`);
   return row;
 }
@@ -88,8 +100,10 @@ test('reads write without bound no more: repeated and millisecond-apart receipts
     await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}?startDate=${start}&endDate=${new Date(Date.now() + 7_200_000 + i).toISOString()}`);
     await rowsRead(l.key, 'GET', `/api/v1/balance/receipts/${l.sample}`);
     await rowsRead(l.key, 'GET', `/api/v1/balance/derive/${l.customerId}`);
+    await rowsRead(undefined, 'GET', `/api/v1/c/${l.handle}`);
+    await rowsRead(undefined, 'GET', `/api/v1/c/${l.handle}/history?after=${i}`);
   }
-  assert.deepEqual(await tableCounts(), before, 'forty reads later, no table has a row more');
+  assert.deepEqual(await tableCounts(), before, 'sixty reads later, no table has a row more');
 });
 
 test('expired idempotency keys and finished webhook deliveries are pruned by the cron; pending ones are kept', async () => {

@@ -66,16 +66,12 @@ fn exists() -> ApiError {
 
 /// The log's active link, or 404 `LINK_NOT_FOUND`.
 pub async fn active(store: &Store, log: &LogRow) -> Result<AccessLinkRow, ApiError> {
-    store
-        .log_access_link(&log.id)
-        .await?
-        .filter(|l| l.state == "active")
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "LINK_NOT_FOUND",
-                "this customer has no active Shared Record link; create one",
-            )
-        })
+    store.active_access_link(&log.id).await?.ok_or_else(|| {
+        ApiError::not_found(
+            "LINK_NOT_FOUND",
+            "this customer has no active Shared Record link; create one",
+        )
+    })
 }
 
 /// Creates the log's link; 409 if it has an active one.

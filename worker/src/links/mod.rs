@@ -154,11 +154,7 @@ pub async fn receipt_fields(
     req: &Request,
     log_id: &str,
 ) -> Result<(Value, Value, Value), ApiError> {
-    let Some(l) = store
-        .log_access_link(log_id)
-        .await?
-        .filter(|l| l.state == "active")
-    else {
+    let Some(l) = store.active_access_link(log_id).await? else {
         return Ok((Value::Null, Value::Null, Value::Null));
     };
     let base = public_url(env, req);

@@ -143,6 +143,18 @@ impl Store {
         .await
     }
 
+    /// The log's active link (by the partial unique index: one row at most).
+    pub async fn active_access_link(
+        &self,
+        log_id: &str,
+    ) -> Result<Option<AccessLinkRow>, ApiError> {
+        self.first(
+            &format!("SELECT {COLUMNS} FROM access_links WHERE log_id = ?1 AND state = 'active'"),
+            &[log_id.into()],
+        )
+        .await
+    }
+
     pub async fn set_link_policy(&self, handle: &str, policy: &str) -> Result<bool, ApiError> {
         Ok(self
             .run(

@@ -292,10 +292,10 @@ impl Store {
         let rows = [
             self.stmt(
                 "INSERT INTO records (id, tenant_id, environment, log_id, submission_id, idx, kind, amount, reason, item, \
-                   item_hash, received_at, seq, balance_after, verified_at, stamp_ms, log_pos, month_pos, credits_units, credits_nanos) \
+                   item_hash, received_at, seq, balance_after, verified_at, stamp_ms, log_pos, month_pos, credits_units, credits_nanos, entry_hash) \
                  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < CAST(?3 AS INTEGER)) \
                  SELECT ?7 || i, l.tenant_id, l.environment, l.id, ?2, 0, 'delta', '1', 'synthetic', '{}', '0x', ?5, i, \
-                   CAST(i + 1 AS TEXT), ?5, CAST(?6 AS INTEGER), i, i, i + 1, 0 \
+                   CAST(i + 1 AS TEXT), ?5, CAST(?6 AS INTEGER), i, i, i + 1, 0, '0x' \
                  FROM n JOIN logs l ON l.id = ?1 WHERE i NOT IN (SELECT value FROM json_each(?4))",
                 &[log_id.into(), submission_id.into(), Arg::Big(size), samples.into(), (&now).into(), Arg::Big(now_ms), (&prefix).into()],
             )?,
