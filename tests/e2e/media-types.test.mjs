@@ -32,6 +32,12 @@ test('a POST that is not JSON is refused: 415 on every POST and PATCH route, not
   const key = { 'x-api-key': tenant.keys.sandbox };
   const adm = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const made = assertOk(await emit(worker.baseUrl, tenant.keys.sandbox, { customerId: 'm1', delta: 1, reason: 'r' }), 201);
+  // A middleware customer with a Shared Record link, for the link routes.
+  const vendor = mw.vendorAccounts[0].id;
+  const mkey = { 'x-api-key': mw.keys.sandbox };
+  assertOk(await emit(worker.baseUrl, mw.keys.sandbox, { customerId: 'b1', delta: 1, reason: 'r', vendorAccountId: vendor }), 201);
+  const linkPath = `/api/v1/middleware/customers/b1/access-link`;
+  const handle = assertOk(await api(worker.baseUrl, mw.keys.sandbox, 'POST', `${linkPath}?vendorAccountId=${vendor}`, {}), 201).link.handle;
   const routes = [
     ['POST', '/api/v1/balance/delta', { customerId: 'm1', delta: 2, reason: 'r' }, key],
     ['POST', '/api/v1/balance/delta/batch', { deltas: [{ customerId: 'm1', delta: 2, reason: 'r' }] }, key],
@@ -46,6 +52,12 @@ test('a POST that is not JSON is refused: 415 on every POST and PATCH route, not
     ['POST', `/admin/tenants/${mw.id}/vendor-accounts`, { displayName: 'v' }, adm],
     ['POST', `/admin/tenants/${tenant.id}/webhooks`, { url: 'https://hooks.example.com/h', environment: 'sandbox' }, adm],
     ['POST', '/admin/webhooks/webhook_x/rotate-secret', {}, adm],
+    ['POST', `${linkPath}?vendorAccountId=${vendor}`, { policy: 'OPEN' }, mkey],
+    ['PATCH', `${linkPath}?vendorAccountId=${vendor}`, { policy: 'OPEN' }, mkey],
+    ['POST', `${linkPath}/rotate-code?vendorAccountId=${vendor}`, {}, mkey],
+    ['POST', `${linkPath}/revoke?vendorAccountId=${vendor}`, {}, mkey],
+    ['POST', `${linkPath}/reissue?vendorAccountId=${vendor}`, {}, mkey],
+    ['POST', `/api/v1/c/${handle}/access/verify`, { factor: 'ACCESS_HINT', value: 'K7M2PQ' }, {}],
   ];
   await assertNothingWritten(worker, async () => {
     for (const [method, path, body, auth] of routes) {
