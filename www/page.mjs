@@ -12,13 +12,21 @@ export function show(status, headline, detail = '', code = '') {
   box.hidden = false;
 }
 
-/** GET a vericord JSON route; its `data`, or an Error carrying the route's error code. */
-export async function getData(path) {
-  const res = await fetch(path, { headers: { accept: 'application/json' } });
+/**
+ * Fetches a vericord JSON route (GET unless `init` says otherwise; cookies same-origin only);
+ * its `data`, or an Error carrying the route's error `code`, the HTTP `status`, the error
+ * object's other members (`details`: e.g. `policy`, `locked`) and `retryAfter` (seconds, or null).
+ */
+export async function getData(path, init = {}) {
+  const res = await fetch(path, { credentials: 'same-origin', ...init, headers: { accept: 'application/json', ...init.headers } });
   const body = await res.json().catch(() => null);
   if (body?.success !== true) {
+    const retry = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
     throw Object.assign(new Error(body?.error?.message ?? `${path} answered ${res.status}`), {
       code: body?.error?.code ?? `HTTP_${res.status}`,
+      status: res.status,
+      details: body?.error ?? {},
+      retryAfter: Number.isFinite(retry) ? retry : null,
     });
   }
   return body.data;
@@ -42,4 +50,12 @@ export function fillRows(id, rows) {
   });
   $(id).tBodies[0].replaceChildren(...trs);
   $(id).hidden = trs.length === 0;
+}
+
+/** A new element with text content (never markup) and attributes. */
+export function el(tag, text, attrs = {}) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
 }

@@ -1,0 +1,760 @@
+// The buyer's Shared Record page, /c/<handle>. It reads the link's routes under
+// /api/v1/c/<handle>/ and verifies, in a module Web Worker running the npm package, what it
+// shows: the latest signed checkpoint (and, as a witness, that the log extends the one this
+// browser saw last), each period's close package, and compares. What the server states
+// without proof (names, the live balance) is shown as the server's word; nothing is called
+// verified before the verifier said so.
+import { $, el, fillRows, getData } from '/page.mjs';
+import { witness } from '/witness.mjs';
+
+const PAGE_SIZE = 100;
+const ALPHABET = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/;
+
+const handle = (() => {
+  try {
+    return decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '').toLowerCase();
+  } catch {
+    return ''; // not percent-decodable: not a handle (main says so)
+  }
+})();
+const api = `/api/v1/c/${encodeURIComponent(handle)}`;
+// `#key=<verifierKey>` pins the key (repeatable). Verifier keys have no spaces; a `+` read
+// through URLSearchParams comes back as one.
+const pinned = new URLSearchParams(location.hash.slice(1)).getAll('key').map((k) => k.trim().replaceAll(' ', '+')).filter(Boolean);
+
+const state = {
+  keys: [],
+  summary: null,
+  latest: null, // the latest checkpoint, as verified: {size, root, origin, note, period, …}
+  periods: [],
+  nextBefore: null,
+  failures: [], // [{what, why}]: once something failed to verify, the page says so
+  pkg: null, // {period, total, offset}
+  pkgRun: 0,
+  urls: {},
+};
+
+// --- the verifier worker -------------------------------------------------------------------
+
+const verifier = (() => {
+  let worker;
+  let next = 0;
+  let dead = null;
+  const pending = new Map();
+  const start = () => {
+    worker = new Worker('/c-verify-worker.mjs', { type: 'module' });
+    worker.onmessage = ({ data }) => {
+      const p = pending.get(data.id);
+      if (!p) return;
+      pending.delete(data.id);
+      if (data.ok) p.ok(data.result);
+      else p.fail(Object.assign(new Error(data.error.message), { name: data.error.name, code: data.error.code }));
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      dead = Object.assign(new Error(`the verifier could not run in this browser (${e.message || 'it did not load'})`), { code: 'VERIFIER_UNAVAILABLE' });
+      for (const p of pending.values()) p.fail(dead);
+      pending.clear();
+    };
+  };
+  return (op, args, transfer = []) => {
+    if (!worker) start();
+    if (dead) return Promise.reject(dead);
+    return new Promise((ok, fail) => {
+      const id = ++next;
+      pending.set(id, { ok, fail });
+      try {
+        worker.postMessage({ id, op, args }, transfer);
+      } catch (e) {
+        pending.delete(id);
+        fail(e); // e.g. a DataCloneError where streams cannot be transferred
+      }
+    });
+  };
+})();
+
+// --- words ---------------------------------------------------------------------------------
+
+const LABELS = {
+  format: 'The document is complete and well formed',
+  'checkpoint.signature': "The period's closing checkpoint is signed by the trusted key",
+  'previous.signature': "The previous period's closing checkpoint is signed by the trusted key",
+  'manifest.signature': "The package's manifest is signed by the trusted key",
+  'manifest.fields': 'The signed manifest covers the package as it is',
+  'checkpoint.origin': "The checkpoints are of this customer's log",
+  period: 'The period and its dates agree with the signed checkpoint',
+  identity: 'The customer reference belongs to this customer and vendor',
+  consistency: 'The log at the end extends the log at the start (nothing rewritten)',
+  'range.start': 'The records start where the earlier checkpoint ends',
+  'range.frontier': 'The log before the records folds to the earlier signed root',
+  opening: "The opening balance is the log's own",
+  'records.count': 'The number of records is the signed count',
+  'records.seq': 'Every record is in its place in the log',
+  'records.itemHash': "Every record's content matches its hash",
+  'records.identity': 'Every record names this customer and vendor',
+  'records.amount': 'Every amount is an exact decimal',
+  'records.balance': 'The running balance adds up record by record',
+  'records.entryHash': 'Every log entry matches its record and balance',
+  'records.period': 'Every record belongs in the period',
+  'range.root': "The records are exactly the signed log's entries, none added, dropped or reordered",
+  closing: 'The closing balance is the signed one',
+  summary: 'The totals add up',
+  'from.signature': 'The earlier checkpoint is signed by the trusted key',
+  'to.signature': 'The later checkpoint is signed by the trusted key',
+  differences: 'The differences add up',
+  // The page's own checks.
+  'latest.signature': 'The latest checkpoint is signed by the trusted key',
+  'latest.origin': "The latest checkpoint is of this customer's log",
+  witness: 'The log extends the history this browser saw before',
+  'package.request': 'The package is the period you picked',
+  'package.history': 'The period is part of the history this browser witnessed',
+  'compare.request': 'The comparison is between the periods you picked',
+  'compare.history': 'The comparison is part of the history this browser witnessed',
+};
+
+const fingerprint = (key) => key.split('+').slice(0, 2).join('+');
+const plural = (n, one, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+/** "2 minutes", "1 hour 5 minutes": Retry-After seconds in words. */
+export function inWords(seconds) {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return plural(s, 'second');
+  const m = Math.ceil(s / 60);
+  if (m < 60) return plural(m, 'minute');
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${plural(h, 'hour')} ${plural(m % 60, 'minute')}` : plural(h, 'hour');
+}
+
+// --- rendering -----------------------------------------------------------------------------
+
+/** The verdict: `status` (loading | verified | failed | code-required | locked | revoked | not-found | error). */
+function status(s, headline, detail = '', code = '') {
+  const box = $('status');
+  Object.assign(box.dataset, { status: s, code });
+  $('headline').textContent = headline;
+  $('detail').textContent = detail;
+}
+
+/** One check: `{name, ok, detail, skipped?}`, in plain words, with its name for the record. */
+function checkItem(c) {
+  const li = el('li', undefined, { 'data-check': c.name, 'data-ok': String(c.ok) });
+  if (c.skipped) li.dataset.skipped = 'true';
+  li.append(
+    el('span', c.ok ? '✓' : '✗', { class: 'mark', 'aria-hidden': 'true' }),
+    el('strong', c.skipped ? 'Not checked:' : c.ok ? 'Passed:' : 'Failed:'),
+    ' ',
+    el('span', LABELS[c.name] ?? c.name, { class: 'check-label' }),
+  );
+  // The verifier calls the keys it was given "pinned"; unless the link pinned them, they are
+  // the ones this server publishes.
+  const detail = pinned.length ? c.detail : c.detail?.replaceAll('(pinned)', '(the key this server publishes)');
+  if (detail) li.append(el('span', detail, { class: 'check-detail' }));
+  li.append(el('code', c.name, { class: 'check-name' }));
+  return li;
+}
+
+function renderChecks(id, checks) {
+  $(id).replaceChildren(...checks.map(checkItem));
+}
+
+function addCheck(id, c) {
+  const list = $(id);
+  list.querySelector(`[data-check="${CSS.escape(c.name)}"]`)?.remove();
+  list.append(checkItem(c));
+}
+
+/** Records a verification failure; the page's verdict stays failed from then on. */
+function failed(what, why, code = 'NOT_VERIFIED') {
+  state.failures.push({ what, why });
+  const more = state.failures.length > 1 ? ` (and ${plural(state.failures.length - 1, 'other failure')})` : '';
+  status('failed', `Not verified: ${state.failures[0].what}`, `${state.failures[0].why}${more}`, code);
+}
+
+function verifiedVerdict(detail) {
+  if (state.failures.length) return; // a failure seen stays the verdict
+  status('verified', 'Verified in your browser', detail, 'VERIFIED');
+  // For measurements (bench/shared-record): when the page first said verified.
+  if (performance.getEntriesByName('vericord:verified').length === 0) performance.mark('vericord:verified');
+}
+
+/** A blob: URL for a download, replacing the previous one of the same link. */
+function objectUrl(blob, id) {
+  if (state.urls[id]) URL.revokeObjectURL(state.urls[id]);
+  state.urls[id] = URL.createObjectURL(blob);
+  return state.urls[id];
+}
+
+// --- access: the code form, lock, revoke ---------------------------------------------------
+
+/** Shows what an access error means; true when it was one (handled). */
+function accessError(e) {
+  if (e.code === 'ACCESS_CODE_REQUIRED') {
+    showAccess(e.details?.locked === true);
+    return true;
+  }
+  if (e.code === 'ACCESS_LOCKED') {
+    showAccess(true, e.retryAfter);
+    return true;
+  }
+  if (e.code === 'LINK_REVOKED' || e.status === 410) {
+    hideAll();
+    status('revoked', 'This link was revoked', 'The vendor has turned this link off for good; nothing of the record is shown. Ask them for a new link.', 'LINK_REVOKED');
+    return true;
+  }
+  if (e.code === 'LINK_NOT_FOUND') {
+    hideAll();
+    status('not-found', 'No shared record at this link', 'Check that the whole link was copied; links are case-insensitive but every character counts.', e.code);
+    return true;
+  }
+  return false;
+}
+
+function hideAll() {
+  for (const id of ['access', 'account', 'log', 'key-section', 'periods', 'compare', 'evidence']) $(id).hidden = true;
+}
+
+let unlockTimer;
+function showAccess(isLocked, retryAfter = null) {
+  $('access').hidden = false;
+  $('periods').hidden = true;
+  $('compare').hidden = true;
+  const submit = $('code-submit');
+  clearTimeout(unlockTimer);
+  if (isLocked) {
+    const when = retryAfter !== null ? ` Try again in ${inWords(retryAfter)}${retryAfter >= 60 ? ` (at ${new Date(Date.now() + retryAfter * 1000).toLocaleTimeString()})` : ''}.` : ' Try again later.';
+    status('locked', 'This link is locked for now', `Too many wrong access codes were entered.${when}`, 'ACCESS_LOCKED');
+    $('code-error').textContent = `Locked after too many wrong codes.${when}`;
+    $('code-error').hidden = false;
+    if (retryAfter !== null) {
+      submit.disabled = true;
+      unlockTimer = setTimeout(() => {
+        submit.disabled = false;
+        $('code-error').hidden = true;
+      }, retryAfter * 1000);
+    }
+  } else if (!state.failures.length) {
+    const verifiedLog = state.latest ? ' The latest signed checkpoint (below) is verified.' : '';
+    status('code-required', 'Enter the access code to see the records', `The periods, records and downloads of this link need its access code.${verifiedLog}`, 'ACCESS_CODE_REQUIRED');
+  }
+}
+
+async function stepUp(event) {
+  event.preventDefault();
+  const input = $('code');
+  const error = $('code-error');
+  const code = input.value.replace(/[\s-]/g, '').toUpperCase();
+  const invalid = (text) => {
+    error.textContent = text;
+    error.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  };
+  if (!ALPHABET.test(code)) {
+    invalid('An access code is 6 characters: the digits 2 to 9 and the letters A to Z except I, L and O.');
+    return;
+  }
+  $('code-submit').disabled = true;
+  // How many answers the form has handled (tests wait on it: `#access-form[data-answered]`).
+  const answered = () => {
+    const form = $('access-form');
+    form.dataset.answered = String(Number(form.dataset.answered ?? 0) + 1);
+  };
+  try {
+    await getData(`${api}/access/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ factor: 'ACCESS_HINT', value: code }),
+    });
+  } catch (e) {
+    $('code-submit').disabled = false;
+    if (e.code === 'ACCESS_LOCKED' || e.status === 429) {
+      showAccess(true, e.retryAfter);
+      input.setAttribute('aria-invalid', 'true');
+      answered();
+      return;
+    }
+    if (accessError(e)) {
+      answered();
+      return;
+    }
+    if (e.status === 401 || e.status === 400 || e.status === 403) {
+      const left = e.details?.attemptsRemaining;
+      invalid(`That is not this link's access code.${Number.isInteger(left) ? ` ${left === 1 ? 'One more wrong code locks' : `${left} more wrong codes lock`} the link for a while.` : ''}`);
+    } else {
+      invalid(`Could not check the code: ${e.message}`);
+    }
+    answered();
+    return;
+  }
+  $('code-submit').disabled = false;
+  input.value = '';
+  input.removeAttribute('aria-invalid');
+  error.hidden = true;
+  $('access').hidden = true;
+  status('loading', 'Code accepted', 'Loading and verifying the records…');
+  $('status').focus();
+  answered();
+  await load();
+}
+
+// --- the record: summary, latest checkpoint, witness ---------------------------------------
+
+function renderSummary(s) {
+  const name = s.tenant?.name ?? s.recordedBy?.displayName ?? '';
+  $('title').textContent = name ? `Shared record — ${name}` : 'Shared record';
+  document.title = `${$('title').textContent} — vericord`;
+  $('vendor').textContent = name || '—';
+  $('customer').textContent = s.customer?.customerId ?? '—';
+  $('reference').textContent = s.customer?.customerReference ?? '—';
+  $('environment').textContent = s.environment ?? '—';
+  $('balance').textContent = s.balance ?? '—';
+  const c = s.counts ?? {};
+  $('counts').textContent = c.records === undefined ? '—'
+    : `${c.records.toLocaleString('en')} in total: ${(c.verified ?? 0).toLocaleString('en')} in the log, ${(c.pending ?? 0).toLocaleString('en')} pending, ${(c.failed ?? 0).toLocaleString('en')} failed`;
+  $('account').hidden = false;
+}
+
+function renderKeys() {
+  const fp = state.keys.map(fingerprint);
+  $('key-info').textContent = pinned.length
+    ? `Pinned in this link: ${fp.join(', ')}. The page trusts only ${pinned.length === 1 ? 'this key' : 'these keys'}.`
+    : `Not pinned: the page trusts the key${fp.length === 1 ? '' : 's'} this server publishes, ${fp.join(', ')}. A server could publish a key of its own choosing, so check the key with your vendor and pin it.`;
+  if (!pinned.length && state.keys.length) {
+    $('pin-link').href = `${location.pathname}#key=${state.keys[0]}`;
+    $('key-pin').hidden = false;
+  }
+  $('key-section').hidden = false;
+}
+
+/**
+ * Verifies the summary's latest checkpoint and witnesses it. `{ok: true, latest}` (latest null
+ * when the log has no checkpoint yet), or `{ok: false}` after saying what failed.
+ */
+async function checkLatest(s) {
+  $('log').hidden = false;
+  $('log-checks').replaceChildren();
+  $('log-facts').hidden = true;
+  const note = s.latestCheckpoint?.note;
+  if (typeof note !== 'string') {
+    addCheck('log-checks', { name: 'latest.signature', ok: false, skipped: true, detail: 'the server shows no signed checkpoint of this log yet' });
+    return { ok: true, latest: null };
+  }
+  let cp;
+  try {
+    cp = await verifier('checkpoint', { note, keys: state.keys });
+  } catch (e) {
+    if (e.code === 'VERIFIER_UNAVAILABLE') throw e;
+    addCheck('log-checks', { name: 'latest.signature', ok: false, detail: `${e.message} (${e.code})` });
+    failed('the latest checkpoint', `Its signature does not verify with the trusted key: ${e.message}`, e.code);
+    return { ok: false };
+  }
+  addCheck('log-checks', { name: 'latest.signature', ok: true, detail: `signed by ${state.keys.map(fingerprint).join(' or ')}` });
+  const ref = s.customer?.customerReference ?? '';
+  const ours = ref !== '' && cp.origin.endsWith(`/${ref}`);
+  addCheck('log-checks', { name: 'latest.origin', ok: ours, detail: ours ? cp.origin : `the checkpoint is of log ${cp.origin}, not of customer reference ${ref}` });
+  if (!ours) {
+    failed('the latest checkpoint', `It is of another log (${cp.origin}) than this customer's (${ref}).`, 'ORIGIN_MISMATCH');
+    return { ok: false };
+  }
+  const latest = { ...cp, note };
+  const w = await witness(handle, latest, {
+    verifierKeys: state.keys,
+    fetchConsistency: (from, to) => getData(`${api}/consistency?from=${from}&to=${to}`),
+    verifyConsistency: (oldSize, oldRoot, newSize, newRoot, proof) => verifier('consistency', { oldSize, oldRoot, newSize, newRoot, proof }),
+  });
+  const seenAt = w.seen?.verifiedAt ? ` on ${new Date(w.seen.verifiedAt).toLocaleString()}` : '';
+  switch (w.state) {
+    case 'first':
+      addCheck('log-checks', { name: 'witness', ok: true, detail: `first visit from this browser: it now remembers this checkpoint (${plural(cp.size, 'entry', 'entries')}) and will check on later visits that the log only grows from it` });
+      break;
+    case 'same':
+      addCheck('log-checks', { name: 'witness', ok: true, detail: `the same checkpoint this browser verified${seenAt}` });
+      break;
+    case 'extended':
+      addCheck('log-checks', { name: 'witness', ok: true, detail: `the log grew from ${w.seen.treeSize} to ${cp.size} entries, and the server proved the new log extends the one this browser saw${seenAt}` });
+      break;
+    case 'off':
+      addCheck('log-checks', { name: 'witness', ok: true, skipped: true, detail: 'this browser keeps no storage for the page, so it cannot compare with an earlier visit' });
+      break;
+    case 'error':
+      addCheck('log-checks', { name: 'witness', ok: false, detail: w.reason });
+      status('error', 'Could not finish checking', `This browser could not check that the log extends what it saw before: ${w.reason}. Reload to try again.`, 'WITNESS_UNCHECKED');
+      return { ok: false };
+    default: {
+      addCheck('log-checks', { name: 'witness', ok: false, detail: w.reason });
+      showEvidence(w);
+      failed('the server rewrote the history this browser saw', `The server served a history that does not extend what this browser saw${seenAt}: ${w.reason}.`, 'HISTORY_REWRITTEN');
+      return { ok: false };
+    }
+  }
+  // Shown once the signature and the witness both passed: facts of the signed text itself.
+  for (const [id, v] of [['cp-period', cp.period], ['cp-size', cp.size], ['cp-opening', cp.opening], ['cp-closing', cp.closing], ['cp-count', cp.count], ['cp-origin', cp.origin], ['cp-root', cp.root]]) $(id).textContent = String(v);
+  $('log-facts').hidden = false;
+  state.latest = latest;
+  const balance = s.balance;
+  if (balance !== undefined && balance === cp.closing) {
+    $('balance').textContent = `${balance} — the closing balance of the latest signed checkpoint (verified)`;
+  } else if (balance !== undefined) {
+    $('balance').textContent = `${balance} (the server's figure; the latest signed checkpoint, after ${plural(cp.size, 'entry', 'entries')}, says ${cp.closing})`;
+  }
+  return { ok: true, latest };
+}
+
+function showEvidence(w) {
+  const file = JSON.stringify(w.evidence, null, 2);
+  const link = $('evidence-link');
+  link.href = objectUrl(new Blob([file], { type: 'application/json' }), 'evidence');
+  link.download = `vericord-evidence-${handle}.json`;
+  $('evidence-text').textContent = `This browser saw a signed log of ${w.seen.treeSize} entries (root ${w.seen.proofRoot})${w.seen.verifiedAt ? ` on ${new Date(w.seen.verifiedAt).toLocaleString()}` : ''}. The server now serves a signed log of ${w.served.size} entries (root ${w.served.root}) that does not extend it: ${w.reason}.`;
+  $('evidence').hidden = false;
+}
+
+/**
+ * Proves the checkpoint (size, root) is in the witnessed history: a prefix of the latest.
+ * `early`: `{from, proof}`, a proof asked for ahead (a promise of it, or of null).
+ */
+async function inHistory(size, root, early = null) {
+  const latest = state.latest;
+  if (!latest) return { ok: true, skipped: true, detail: 'the server shows no latest checkpoint to compare it with' };
+  if (size > latest.size) return { ok: false, detail: `it has ${size} entries, more than the latest checkpoint's ${latest.size}` };
+  if (size === latest.size) {
+    return root === latest.root ? { ok: true, detail: 'it is the latest checkpoint' } : { ok: false, detail: `same size as the latest checkpoint (${size}) but another root` };
+  }
+  try {
+    const c = (early?.from === size ? await early.proof : null) ?? await consistencyProof(size, latest.size);
+    await verifier('consistency', { oldSize: size, oldRoot: root, newSize: latest.size, newRoot: latest.root, proof: c.proof });
+  } catch (e) {
+    return { ok: false, detail: `no valid consistency proof from ${size} to ${latest.size} entries: ${e.message}` };
+  }
+  return { ok: true, detail: `the latest checkpoint (${latest.size} entries) provably extends it (${size} entries)` };
+}
+
+// --- periods and their close packages ------------------------------------------------------
+
+/** A request started ahead: a promise that never rejects, `{data}` or `{error}`. */
+const ahead = (promise) => promise.then((data) => ({ data }), (error) => ({ error }));
+const settled = async (p) => {
+  const r = await p;
+  if (r.error) throw r.error;
+  return r.data;
+};
+
+async function loadPeriods(more = false, early = null) {
+  let data;
+  try {
+    data = await (early ? settled(early) : getData(`${api}/periods${more && state.nextBefore ? `?before=${encodeURIComponent(state.nextBefore)}` : ''}`));
+  } catch (e) {
+    if (!accessError(e)) status('error', 'Could not load the periods', e.message, e.code);
+    return false;
+  }
+  state.periods = more ? [...state.periods, ...data.periods] : data.periods;
+  state.nextBefore = data.pagination?.nextBefore ?? null;
+  const select = $('period');
+  const keep = select.value;
+  select.replaceChildren(...state.periods.map((p) => p.status === 'closed'
+    ? el('option', `${p.period} (${plural(p.totals?.recordCount ?? 0, 'record')})`, { value: p.checkpointId })
+    : el('option', `${p.period} (still closing)`, { value: '', disabled: '' })));
+  if (keep) select.value = keep;
+  $('older').hidden = !state.nextBefore;
+  $('periods').hidden = false;
+  const closed = state.periods.filter((p) => p.status === 'closed');
+  for (const id of ['compare-from', 'compare-to']) {
+    const v = $(id).value;
+    $(id).replaceChildren(...closed.map((p) => el('option', p.period, { value: p.period })));
+    if (v) $(id).value = v;
+  }
+  if (!more && closed.length >= 2) {
+    $('compare-from').value = closed[1].period;
+    $('compare-to').value = closed[0].period;
+  }
+  $('compare').hidden = closed.length < 2;
+  return closed;
+}
+
+function resetPackage() {
+  state.pkgRun++;
+  state.pkg = null;
+  $('package-checks').replaceChildren();
+  $('package-checks-title').hidden = true;
+  for (const id of ['package-facts', 'records-block', 'downloads']) $(id).hidden = true;
+}
+
+function pkgStatus(s, text) {
+  $('package').dataset.status = s;
+  $('package-status').textContent = text;
+}
+
+/** Fetches `url`; its Response, or an Error like getData's when it is not a 200. */
+async function fetchOk(url, init = {}) {
+  const res = await fetch(url, { credentials: 'same-origin', ...init });
+  if (!res.ok) {
+    const body = await res.json().catch(() => null);
+    const retry = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
+    throw Object.assign(new Error(body?.error?.message ?? `${url} answered ${res.status}`), {
+      code: body?.error?.code ?? `HTTP_${res.status}`, status: res.status, details: body?.error ?? {}, retryAfter: Number.isFinite(retry) ? retry : null,
+    });
+  }
+  return res;
+}
+
+/**
+ * Verifies the close package answered in `res`. Its body stream goes to the verifier worker
+ * (a transferable stream), so even 50 MB are read and copied there, not on this thread;
+ * a browser that cannot transfer streams reads the bytes here and transfers those.
+ */
+async function verifyPackageResponse(res) {
+  const stream = res.body;
+  try {
+    return await verifier('closePackage', { stream, keys: state.keys }, [stream]);
+  } catch (e) {
+    if (e?.name !== 'DataCloneError') throw e;
+  }
+  const bytes = await res.arrayBuffer();
+  return verifier('closePackage', { bytes, keys: state.keys }, [bytes]);
+}
+
+const consistencyProof = (from, to) => getData(`${api}/consistency?from=${from}&to=${to}`);
+
+const packageUrl = (p) => `${api}/close-package?checkpointId=${encodeURIComponent(p.checkpointId)}`;
+
+/** Fetches, verifies and shows period `p`'s close package; `asked`: its response asked for ahead. */
+async function loadPackage(p, asked = null) {
+  resetPackage();
+  const run = state.pkgRun;
+  pkgStatus('loading', `Fetching the close package of ${p.period}…`);
+  // The proof that the period's checkpoint is in the witnessed history, asked for meanwhile
+  // at the size the server lists; used only if the verified package has that size.
+  const latest = state.latest;
+  const early = latest && Number.isSafeInteger(p.treeSize) && p.treeSize < latest.size
+    ? { from: p.treeSize, proof: consistencyProof(p.treeSize, latest.size).then((c) => c, () => null) }
+    : null;
+  let res;
+  try {
+    const got = asked ? await settled(asked) : null;
+    res = got?.checkpointId === p.checkpointId ? got.res : await fetchOk(packageUrl(p));
+  } catch (e) {
+    if (run !== state.pkgRun) return;
+    if (accessError(e)) return;
+    pkgStatus('error', `Could not fetch the close package of ${p.period}: ${e.message}`);
+    status('error', 'Could not load a period', e.message, e.code);
+    return;
+  }
+  if (run !== state.pkgRun) return;
+  pkgStatus('loading', `Downloading and verifying the close package of ${p.period} in your browser…`);
+  let out;
+  try {
+    out = await verifyPackageResponse(res);
+  } catch (e) {
+    if (run !== state.pkgRun) return;
+    pkgStatus('error', `Could not verify the close package of ${p.period}: ${e.message}`);
+    status('error', 'Could not verify a period', e.message, e.code);
+    return;
+  }
+  // For measurements (bench/shared-record): when the whole package had arrived in the worker.
+  performance.mark('vericord:close-package-received', { startTime: out.receivedAt - performance.timeOrigin, detail: { period: p.period, bytes: out.bytes } });
+  if (run !== state.pkgRun) return;
+  const { report, blob } = out;
+  const checks = [...report.checks];
+  if (report.verified) {
+    const asked = report.period?.label === p.period && report.checkpoint?.checkpointId === p.checkpointId;
+    checks.push({ name: 'package.request', ok: asked, detail: asked ? `${p.period}, checkpoint ${p.checkpointId}` : `the package is for ${report.period?.label} (checkpoint ${report.checkpoint?.checkpointId}), not ${p.period} (${p.checkpointId})` });
+    const sameLog = !state.latest || report.checkpoint.origin === state.latest.origin;
+    const h = sameLog ? await inHistory(report.checkpoint.size, report.checkpoint.root, early) : { ok: false, detail: `the package is of log ${report.checkpoint.origin}, not ${state.latest.origin}` };
+    if (run !== state.pkgRun) return;
+    checks.push({ name: 'package.history', ...h });
+  } else {
+    for (const name of ['package.request', 'package.history']) checks.push({ name, ok: false, skipped: true, detail: 'not checked: the package did not verify' });
+  }
+  $('package-checks-title').hidden = false;
+  renderChecks('package-checks', checks);
+  const bad = checks.filter((c) => !c.ok && !c.skipped);
+  if (bad.length) {
+    pkgStatus('failed', `The close package of ${p.period} is NOT verified: ${plural(bad.length, 'check')} failed.`);
+    failed(`the close package of ${p.period}`, `${LABELS[bad[0].name] ?? bad[0].name} — failed: ${bad[0].detail}`, bad[0].name);
+    return;
+  }
+  const s = report.summary;
+  const facts = {
+    'pk-period': `${report.period.label} (from ${report.period.start} to ${report.period.end}, end excluded)`,
+    'pk-recorder': report.recordedBy?.displayName ?? '—',
+    'pk-opening': s.opening, 'pk-credits': s.credits, 'pk-debits': s.debits, 'pk-net': s.net, 'pk-closing': s.closing,
+    'pk-count': s.recordCount.toLocaleString('en'),
+  };
+  for (const [id, v] of Object.entries(facts)) $(id).textContent = String(v);
+  $('package-facts').hidden = false;
+  const customer = report.customer?.customerId ?? 'customer';
+  $('dl-verified').href = objectUrl(blob, 'package');
+  $('dl-verified').download = `close-package-${customer}-${p.period}.json`;
+  for (const f of ['csv', 'pdf', 'bundle']) $(`dl-${f}`).href = `${api}/export?format=${f}&period=${encodeURIComponent(p.period)}`;
+  $('downloads').hidden = false;
+  state.pkg = { period: p.period, total: report.recordCount ?? s.recordCount, offset: 0 };
+  pkgStatus('verified', `The close package of ${p.period} is verified: all ${checks.length} checks passed for its ${plural(s.recordCount, 'record')}.`);
+  verifiedVerdict(state.latest
+    ? `The latest signed checkpoint (${plural(state.latest.size, 'entry', 'entries')}), this browser's record of the log, and the close package of ${p.period} (${plural(s.recordCount, 'record')}, closing balance ${s.closing}) all check out.`
+    : `The close package of ${p.period} (${plural(s.recordCount, 'record')}, closing balance ${s.closing}) checks out. The server shows no latest checkpoint, so this browser could not witness the log.`);
+  await showRecords(0);
+}
+
+async function showRecords(offset) {
+  const pkg = state.pkg;
+  if (!pkg) return;
+  const run = state.pkgRun;
+  let page;
+  try {
+    page = await verifier('records', { slot: 'package', offset, limit: PAGE_SIZE });
+  } catch (e) {
+    $('page-info').textContent = `Could not show the records: ${e.message}`;
+    return;
+  }
+  if (run !== state.pkgRun) return;
+  pkg.offset = offset;
+  pkg.total = page.total;
+  fillRows('records', page.rows.map((r) => [r.seq, r.receivedBeforePeriod ? `${r.receivedAt} (before the period: carried over)` : r.receivedAt, r.delta, r.reason, r.referenceId, r.balanceAfter]));
+  $('records').hidden = false;
+  $('page-info').textContent = page.total === 0 ? 'No records in this period.'
+    : `Records ${(offset + 1).toLocaleString('en')}–${(offset + page.rows.length).toLocaleString('en')} of ${page.total.toLocaleString('en')}`;
+  $('prev').disabled = offset === 0;
+  $('next').disabled = offset + PAGE_SIZE >= page.total;
+  $('records-block').hidden = false;
+}
+
+// --- compare -------------------------------------------------------------------------------
+
+async function compare(event) {
+  event.preventDefault();
+  const from = $('compare-from').value;
+  const to = $('compare-to').value;
+  const error = $('compare-error');
+  error.hidden = true;
+  if (!from || !to || from >= to) {
+    error.textContent = from === to ? 'Pick two different periods.' : 'Pick the earlier period first, then the later one.';
+    error.hidden = false;
+    return;
+  }
+  $('compare-checks').replaceChildren();
+  $('compare-facts').hidden = true;
+  const box = $('compare-result');
+  const say = (s, text) => {
+    box.dataset.status = s;
+    $('compare-status').textContent = text;
+  };
+  say('loading', `Comparing ${from} with ${to}…`);
+  $('compare-run').disabled = true;
+  try {
+    let bytes;
+    try {
+      bytes = await (await fetchOk(`${api}/compare`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ from, to }) })).arrayBuffer();
+    } catch (e) {
+      if (!accessError(e)) say('error', `Could not compare: ${e.message}`);
+      return;
+    }
+    let report;
+    try {
+      ({ report } = await verifier('compare', { bytes, keys: state.keys }, [bytes]));
+    } catch (e) {
+      say('error', `Could not verify the comparison: ${e.message}`);
+      return;
+    }
+    const checks = [...report.checks];
+    if (report.verified) {
+      const asked = report.previous?.period === from && report.checkpoint?.period === to;
+      checks.push({ name: 'compare.request', ok: asked, detail: asked ? `from the end of ${from} to the end of ${to}` : `the comparison is from ${report.previous?.period} to ${report.checkpoint?.period}` });
+      const sameLog = !state.latest || report.checkpoint.origin === state.latest.origin;
+      const h = sameLog ? await inHistory(report.checkpoint.size, report.checkpoint.root) : { ok: false, detail: `the comparison is of log ${report.checkpoint.origin}, not ${state.latest.origin}` };
+      checks.push({ name: 'compare.history', ...h });
+    } else {
+      for (const name of ['compare.request', 'compare.history']) checks.push({ name, ok: false, skipped: true, detail: 'not checked: the comparison did not verify' });
+    }
+    renderChecks('compare-checks', checks);
+    const bad = checks.filter((c) => !c.ok && !c.skipped);
+    if (bad.length) {
+      say('failed', `The comparison of ${from} with ${to} is NOT verified: ${plural(bad.length, 'check')} failed.`);
+      failed(`the comparison of ${from} with ${to}`, `${LABELS[bad[0].name] ?? bad[0].name} — failed: ${bad[0].detail}`, bad[0].name);
+      return;
+    }
+    const d = report.differences;
+    for (const [id, v] of [['cmp-entries', d.entries], ['cmp-balance', d.balance], ['cmp-credits', d.credits], ['cmp-debits', d.debits]]) $(id).textContent = String(v);
+    $('compare-facts').hidden = false;
+    say('verified', `Verified: from the end of ${from} to the end of ${to} the log gained ${plural(d.entries, 'entry', 'entries')} and the balance changed by ${d.balance}.`);
+  } finally {
+    $('compare-run').disabled = false;
+  }
+}
+
+// --- the whole page ------------------------------------------------------------------------
+
+/** Loads and verifies the record; `early`: the summary asked for ahead (see `ahead`). */
+async function load(early = null) {
+  let s;
+  try {
+    s = await settled(early ?? ahead(getData(api)));
+  } catch (e) {
+    if (!accessError(e)) status('error', 'Could not load this shared record', e.message, e.code);
+    return;
+  }
+  state.summary = s;
+  $('access').hidden = true;
+  renderSummary(s);
+  // With access, the periods are asked for while the checkpoint is being checked.
+  const open = !s.access?.required || s.access?.granted;
+  const periods = open ? ahead(getData(`${api}/periods`)) : null;
+  // …and so is the newest period's close package (verified only after the checkpoint).
+  const abort = new AbortController();
+  const firstPackage = periods && ahead(settled(periods).then((d) => {
+    const p = d.periods.find((x) => x.status === 'closed');
+    return p ? fetchOk(packageUrl(p), { signal: abort.signal }).then((res) => ({ checkpointId: p.checkpointId, res })) : null;
+  }));
+  const { ok, latest } = await checkLatest(s);
+  if (!ok) {
+    abort.abort();
+    return;
+  }
+  if (!open) {
+    showAccess(s.access.locked === true);
+    return;
+  }
+  const closed = await loadPeriods(false, periods);
+  if (closed === false) return;
+  if (closed.length === 0) {
+    if (latest) verifiedVerdict(`The latest signed checkpoint (${plural(latest.size, 'entry', 'entries')}) and this browser's record of the log check out. No period has closed yet.`);
+    else status('error', 'Nothing to verify yet', 'This log has no signed checkpoint and no closed period yet; come back after the vendor closes a period.', 'NO_CHECKPOINT');
+    return;
+  }
+  $('period').value = closed[0].checkpointId;
+  await loadPackage(closed[0], firstPackage);
+}
+
+async function main() {
+  if (!/^cus_[a-z2-7]{32}$/.test(handle)) {
+    status('not-found', 'This is not a shared record link', 'A shared record link ends in /c/cus_ and 32 letters and digits.', 'LINK_NOT_FOUND');
+    return;
+  }
+  // The verifier (its wasm) loads while the keys and the summary are on their way.
+  verifier('ready').catch(() => {});
+  const summary = ahead(getData(api));
+  if (pinned.length) state.keys = pinned;
+  else state.keys = (await getData('/.well-known/vericord/keys')).keys.map((k) => k.verifierKey);
+  renderKeys();
+  await load(summary);
+}
+
+$('access-form').addEventListener('submit', (e) => stepUp(e).catch(crash));
+$('compare-form').addEventListener('submit', (e) => compare(e).catch(crash));
+$('period').addEventListener('change', () => {
+  const p = state.periods.find((x) => x.checkpointId === $('period').value);
+  if (p) loadPackage(p).catch(crash);
+});
+$('older').addEventListener('click', () => loadPeriods(true).catch(crash));
+$('prev').addEventListener('click', () => showRecords(Math.max(0, (state.pkg?.offset ?? 0) - PAGE_SIZE)).catch(crash));
+$('next').addEventListener('click', () => showRecords((state.pkg?.offset ?? 0) + PAGE_SIZE).catch(crash));
+$('code').addEventListener('input', () => {
+  $('code').removeAttribute('aria-invalid');
+});
+// A pinned key is part of the fragment: following the pin link (or editing it) starts over.
+addEventListener('hashchange', () => location.reload());
+
+function crash(e) {
+  status('error', 'Could not check this shared record', e.message, e.code ?? 'ERROR');
+}
+
+main().catch(crash);
