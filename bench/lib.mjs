@@ -36,3 +36,24 @@ export async function load(baseUrl, key, path, { clients, requests, body }) {
   );
   return (performance.now() - started) / 1000;
 }
+
+/** Records `size` deltas for customer `c<size>` under `vendor` through the batch API (8 clients,
+ * 100 per request) and waits until every one is VERIFIED (kicking the cron meanwhile). */
+export async function recordPeriod(baseUrl, key, vendor, size) {
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < Math.ceil(size / 100)) {
+      const n = next++;
+      const count = Math.min(100, size - n * 100);
+      const deltas = Array.from({ length: count }, (_, i) => `{"customerId":"c${size}","delta":${(((n * 100 + i) % 997) - 498 || 1) / 100},"reason":"usage ${n}-${i}","referenceId":"r${n}-${i}","vendorAccountId":"${vendor}"}`);
+      const r = await api(baseUrl, key, 'POST', '/api/v1/balance/delta/batch', `{"deltas":[${deltas.join(',')}]}`);
+      if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+    }
+  }));
+  for (;;) {
+    const c = (await api(baseUrl, key, 'GET', `/api/v1/balance/customers/c${size}`)).body.data;
+    if (c.verifiedDeltas === size) break;
+    await fetch(`${baseUrl}/__scheduled`);
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
+}

@@ -14,7 +14,7 @@ import { SimpleMerkleTree } from '@openzeppelin/merkle-tree';
 import { chromium } from 'playwright-core';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import * as V from '../../crates/wasm/pkg/node.js';
-import { startWorker, createTenant, api, median, machine } from '../lib.mjs';
+import { startWorker, createTenant, api, median, machine, recordPeriod } from '../lib.mjs';
 import { applyMigrations } from '../../tests/e2e/harness.mjs';
 import { serve } from '../../tests/npm/lib/server.mjs';
 
@@ -69,21 +69,7 @@ if (reuse) {
     vendor = t.vendorAccounts[0].id;
     for (const size of SIZES) {
       const started = performance.now();
-      let next = 0;
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        while (next < size / 100) {
-          const n = next++;
-          const deltas = Array.from({ length: 100 }, (_, i) => `{"customerId":"c${size}","delta":${(((n * 100 + i) % 997) - 498 || 1) / 100},"reason":"usage ${n}-${i}","referenceId":"r${n}-${i}","vendorAccountId":"${vendor}"}`);
-          const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', `{"deltas":[${deltas.join(',')}]}`);
-          if (r.status !== 201) throw new Error(JSON.stringify(r.body));
-        }
-      }));
-      for (;;) {
-        const c = (await api(w.baseUrl, key, 'GET', `/api/v1/balance/customers/c${size}`)).body.data;
-        if (c.verifiedDeltas === size) break;
-        await fetch(`${w.baseUrl}/__scheduled`);
-        await new Promise((ok) => setTimeout(ok, 500));
-      }
+      await recordPeriod(w.baseUrl, key, vendor, size);
       log(`recorded ${size} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startWorker, createTenant, api, median, machine } from '../lib.mjs';
+import { startWorker, createTenant, api, median, machine, recordPeriod } from '../lib.mjs';
 import { applyMigrations } from '../../tests/e2e/harness.mjs';
 
 const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -44,22 +44,7 @@ if (reuse) {
     vendor = t.vendorAccounts[0].id;
     for (const size of SIZES) {
       const started = performance.now();
-      let next = 0;
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        while (next < Math.ceil(size / 100)) {
-          const n = next++;
-          const count = Math.min(100, size - n * 100);
-          const deltas = Array.from({ length: count }, (_, i) => `{"customerId":"c${size}","delta":${(((n * 100 + i) % 997) - 498 || 1) / 100},"reason":"usage ${n}-${i}","referenceId":"r${n}-${i}","vendorAccountId":"${vendor}"}`);
-          const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', `{"deltas":[${deltas.join(',')}]}`);
-          if (r.status !== 201) throw new Error(JSON.stringify(r.body));
-        }
-      }));
-      for (;;) {
-        const c = (await api(w.baseUrl, key, 'GET', `/api/v1/balance/customers/c${size}`)).body.data;
-        if (c.verifiedDeltas === size) break;
-        await fetch(`${w.baseUrl}/__scheduled`);
-        await new Promise((ok) => setTimeout(ok, 500));
-      }
+      await recordPeriod(w.baseUrl, key, vendor, size);
       log(`recorded ${size} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { freePort } from './harness.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -48,11 +48,7 @@ test('scripts/dev from nothing: the printed link and code open a Shared Record w
   const code = /access code: ([23456789A-HJKMNP-Z]{6})/.exec(running.out)?.[1];
   assert.ok(link && code, running.out.slice(-2000));
   assert.ok(link.startsWith(`http://127.0.0.1:${port}/c/`));
-  const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vericord-chromium-')), {
-    executablePath: process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(link);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import * as V from '../../crates/wasm/pkg/node.js';
 import { api, assertOk } from './fixtures.mjs';
 import { closeWorld, PARENT_NAME } from './close-world.mjs';
@@ -29,11 +29,7 @@ before(async () => {
   keys = (await api(w.worker.baseUrl, undefined, 'GET', '/.well-known/vericord/keys')).body.data.keys.map((k) => k.verifierKey);
   const p = assertOk(await api(w.worker.baseUrl, w.key, 'GET', `/api/v1/middleware/customers/buyer-1/periods?vendorAccountId=${w.vendors[0].id}`), 200);
   summary = p.periods[0].totals;
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vericord-chromium-')), {
-    executablePath: process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -13,6 +13,7 @@ import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './browser.mjs';
 import * as V from '../../crates/wasm/pkg/node.js';
 import { api, assertOk } from './fixtures.mjs';
 import { closeWorld, PARENT_NAME } from './close-world.mjs';
@@ -42,12 +43,7 @@ before(async () => {
   // Nothing has asked for a period yet: the link's first summary closes the newest month.
   link = await makeLink('buyer-1');
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    timeout: 60_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000, args: CHROMIUM_ARGS });
 });
 after(async () => {
   await browser?.close();

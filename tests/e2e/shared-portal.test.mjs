@@ -4,10 +4,8 @@
 // the Shared Record page framed by the allow-listed origin and refused to any other.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { admin, api, assertOk } from './fixtures.mjs';
 import { closeWorld } from './close-world.mjs';
 import { serve } from '../npm/lib/server.mjs';
@@ -54,11 +52,7 @@ before(async () => {
   allowed = await serve({ '/pkg/': join(ROOT, 'crates/wasm/pkg') }, pages());
   stranger = await serve({ '/pkg/': join(ROOT, 'crates/wasm/pkg') }, pages());
   await admin(w.worker.baseUrl, 'PATCH', `/admin/tenants/${w.mw.id}`, { embedOrigins: [allowed.url] });
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vericord-chromium-')), {
-    executablePath: process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -76,13 +76,7 @@ pub async fn middleware_customer_log(
     vendor: Option<&str>,
 ) -> Result<LogRow, ApiError> {
     if let Some(v) = vendor {
-        if store.vendor_account(&caller.tenant_id, v).await?.is_none() {
-            return Err(ApiError::invalid(
-                "VENDOR_ACCOUNT_NOT_FOUND",
-                Some("vendorAccountId".into()),
-                "no such vendor account for this tenant",
-            ));
-        }
+        require_vendor(store, caller, v).await?;
         return find_customer_log(store, caller, customer_id, Some(v)).await;
     }
     let mut rows = store
@@ -104,6 +98,18 @@ pub async fn middleware_customer_log(
             "VENDOR_ACCOUNT_REQUIRED",
             Some("vendorAccountId".into()),
             "this customer id exists under several vendor accounts; name one",
+        )),
+    }
+}
+
+/// A `vendorAccountId` the caller named must be one of its own.
+pub async fn require_vendor(store: &Store, caller: &Caller, vendor: &str) -> Result<(), ApiError> {
+    match store.vendor_account(&caller.tenant_id, vendor).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid(
+            "VENDOR_ACCOUNT_NOT_FOUND",
+            Some("vendorAccountId".into()),
+            "no such vendor account for this tenant",
         )),
     }
 }

@@ -16,7 +16,8 @@ pub struct Keys {
     pub retired: Vec<String>,
 }
 
-fn text(env: &Env, name: &str) -> Option<String> {
+/// A secret or var, trimmed of nothing, `None` when unset or blank.
+pub fn text(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))

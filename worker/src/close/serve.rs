@@ -248,20 +248,20 @@ impl Subject {
             Links::Middleware { base } | Links::Shared { base, .. } => base,
         };
         let rows = store.rows();
+        if format == "json" {
+            let writer = PackageWriter::prepare(&store, head, &log, keys).await?;
+            let resp = Response::from_stream(stream(store, "close package", writer))
+                .map_err(|e| ApiError::internal("stream", e))?;
+            let file = file_name(&log, &cp.label, "json");
+            return Ok(with_rows(
+                attachment(resp, "application/json", &file)?,
+                rows,
+            ));
+        }
+        let totals = periods::totals(&store, &cp).await?;
+        let st = export::statement(&head, &totals, &keys, &base);
         let resp = match format {
-            "json" => {
-                let writer = PackageWriter::prepare(&store, head, &log, keys).await?;
-                let resp = Response::from_stream(stream(store, "close package", writer))
-                    .map_err(|e| ApiError::internal("stream", e))?;
-                attachment(
-                    resp,
-                    "application/json",
-                    &file_name(&log, &cp.label, "json"),
-                )?
-            }
             "csv" => {
-                let totals = periods::totals(&store, &cp).await?;
-                let st = export::statement(&head, &totals, &keys, &base);
                 let writer = CsvWriter::new(st, &log.id, cp.start_size, cp.size);
                 let resp = Response::from_stream(stream(store, "csv export", writer))
                     .map_err(|e| ApiError::internal("stream", e))?;
@@ -272,15 +272,11 @@ impl Subject {
                 )?
             }
             "pdf" => {
-                let totals = periods::totals(&store, &cp).await?;
-                let st = export::statement(&head, &totals, &keys, &base);
                 let pdf = export::pdf(&store, &st, &log.id, cp.start_size, cp.size).await?;
                 let resp = Response::from_bytes(pdf).map_err(|e| ApiError::internal("pdf", e))?;
                 attachment(resp, "application/pdf", &file_name(&log, &cp.label, "pdf"))?
             }
             _ => {
-                let totals = periods::totals(&store, &cp).await?;
-                let st = export::statement(&head, &totals, &keys, &base);
                 let (template, wasm) = verifier_assets(ctx).await?;
                 let keys2 = signing::keys(&ctx.env)?;
                 let embedded_head = Head::new(

@@ -15,6 +15,7 @@ use worker::{Env, Request};
 
 use crate::api::ApiError;
 use crate::clock;
+use crate::signing::text;
 use crate::store::{AccessLinkRow, Store};
 
 /// How long a step-up session lasts.
@@ -72,14 +73,6 @@ impl Policy {
             Policy::Gated => "The 6-character access code sent with your invoice opens this record.",
         }
     }
-}
-
-fn text(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .filter(|s| !s.trim().is_empty())
 }
 
 /// The deployment's access-link key: `ACCESS_CODE_KEY`, or, when unset, one derived from the

@@ -56,12 +56,7 @@ pub async fn verify(
             .await?
         {
             // Locked (or the code rotated) between the read and now: refuse like a lock.
-            let fresh = store
-                .access_link(&link.handle)
-                .await?
-                .ok_or_else(|| ApiError::internal("link", "vanished"))?;
-            gate::live(&fresh)?;
-            return Err(locked(fresh.locked_until_ms.max(now_ms + 1000), now_ms));
+            return Err(changed_meanwhile(store, &link, now_ms).await);
         }
         return Ok(grant(&key, &handle, &link, now_ms));
     }
@@ -69,12 +64,7 @@ pub async fn verify(
         .step_up_failed(&link.handle, now_ms, BASE_LOCK_MS, MAX_LOCK_MS)
         .await?
     else {
-        let fresh = store
-            .access_link(&link.handle)
-            .await?
-            .ok_or_else(|| ApiError::internal("link", "vanished"))?;
-        gate::live(&fresh)?;
-        return Err(locked(fresh.locked_until_ms.max(now_ms + 1000), now_ms));
+        return Err(changed_meanwhile(store, &link, now_ms).await);
     };
     if f.locked_until_ms > now_ms {
         alert(store, ctx, &link, f.locks, f.locked_until_ms).await?;
@@ -88,6 +78,20 @@ pub async fn verify(
     )
     .with_field("value".into())
     .with_extra("attemptsRemaining", left.into()))
+}
+
+/// The refusal when a conditional update found the link changed since it was read: revoked
+/// (410) or locked by a concurrent attempt (429).
+async fn changed_meanwhile(store: &Store, link: &AccessLinkRow, now_ms: u64) -> ApiError {
+    let fresh = match store.access_link(&link.handle).await {
+        Ok(Some(l)) => l,
+        Ok(None) => return ApiError::internal("link", "vanished"),
+        Err(e) => return e,
+    };
+    match gate::live(&fresh) {
+        Err(e) => e,
+        Ok(()) => locked(fresh.locked_until_ms.max(now_ms + 1000), now_ms),
+    }
 }
 
 fn grant(

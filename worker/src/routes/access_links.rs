@@ -12,7 +12,7 @@ use crate::checkpointing::checkpoint_json;
 use crate::close::serve::Subject;
 use crate::links::manage::{self, Issued};
 use crate::links::{access_key, public_url, readiness, state_json, Policy};
-use crate::lookup::require_middleware;
+use crate::lookup::{require_middleware, require_vendor};
 use crate::query::Query;
 use crate::routes::middleware::named;
 use crate::store::Store;
@@ -44,6 +44,13 @@ async fn policy_body(req: &mut Request, required: bool) -> Result<Option<Policy>
     policy
         .map(|p| Policy::field(Some(p), Policy::TwoTier))
         .transpose()
+}
+
+/// A POST that takes no fields: `{}` or nothing.
+async fn no_body(req: &mut Request) -> Result<(), ApiError> {
+    let body = read(req).await?;
+    let text = if body.trim().is_empty() { "{}" } else { &body };
+    Fields::parse(text, "")?.finish()
 }
 
 /// `GET …/access-link`.
@@ -92,13 +99,7 @@ pub async fn rotate_code(
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
     let (_, s) = named(&req, &ctx).await?;
-    policy_body(&mut req, false).await?.map_or(Ok(()), |_| {
-        Err(ApiError::invalid(
-            "UNKNOWN_FIELD",
-            Some("policy".into()),
-            "is not a field of this request",
-        ))
-    })?;
+    no_body(&mut req).await?;
     let key = access_key(&ctx.env)?;
     let link = manage::active(&s.store, &s.log).await?;
     let code = manage::rotate(&s.store, &key, &link, s.now_ms).await?;
@@ -111,13 +112,7 @@ pub async fn rotate_code(
 /// `POST …/access-link/revoke`: the handle answers 410 from now on.
 pub async fn revoke(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let (_, s) = named(&req, &ctx).await?;
-    policy_body(&mut req, false).await?.map_or(Ok(()), |_| {
-        Err(ApiError::invalid(
-            "UNKNOWN_FIELD",
-            Some("policy".into()),
-            "is not a field of this request",
-        ))
-    })?;
+    no_body(&mut req).await?;
     let link = manage::active(&s.store, &s.log).await?;
     manage::revoke(&s.store, &link, s.now_ms).await?;
     let link = s
@@ -173,13 +168,7 @@ pub async fn readiness(req: Request, ctx: RouteContext<AppState>) -> Result<Resp
     let q = Query::of(&req)?;
     let vendor = q.get("vendorAccountId");
     if let Some(v) = vendor {
-        if store.vendor_account(&caller.tenant_id, v).await?.is_none() {
-            return Err(ApiError::invalid(
-                "VENDOR_ACCOUNT_NOT_FOUND",
-                Some("vendorAccountId".into()),
-                "no such vendor account for this tenant",
-            ));
-        }
+        require_vendor(&store, &caller, v).await?;
     }
     let last_closed =
         crate::close::periods::previous_month(&clock::month(now_ms)).unwrap_or_default();
