@@ -44,7 +44,7 @@ test('every admin route needs the bearer token', async () => {
 test('tenants: create, read, update; validation names the field; unknown ids are 404', async () => {
   const t = assertOk(await adm('POST', '/admin/tenants', { name: 'Acme', kind: 'middleware', monthlyAllowance: 1000 }), 201);
   assert.match(t.id, /^ten_[0-9a-f]{24}$/);
-  assert.deepEqual({ ...t, id: undefined, createdAt: undefined }, { id: undefined, name: 'Acme', kind: 'middleware', monthlyAllowance: 1000, createdAt: undefined });
+  assert.deepEqual({ ...t, id: undefined, createdAt: undefined }, { id: undefined, name: 'Acme', kind: 'middleware', monthlyAllowance: 1000, embedOrigins: [], createdAt: undefined });
   assert.match(t.createdAt, /Z$/);
   const d = assertOk(await adm('POST', '/admin/tenants', { name: 'Direct Default' }), 201);
   assert.deepEqual([d.kind, d.monthlyAllowance], ['direct', null]);
@@ -57,6 +57,16 @@ test('tenants: create, read, update; validation names the field; unknown ids are
   assert.deepEqual([up2.name, up2.monthlyAllowance], ['Acme 2', null], 'null = unlimited');
   assert.equal(assertOk(await adm('PATCH', `/admin/tenants/${t.id}`, {}), 200).name, 'Acme 2');
   assert.equal(assertOk(await adm('GET', `/admin/tenants/${t.id}`), 200).name, 'Acme 2');
+  // embedOrigins: exact origins, https (http only on loopback), kept as sent; null clears.
+  const origins = ['https://portal.example', 'http://127.0.0.1:3000'];
+  assert.deepEqual(assertOk(await adm('PATCH', `/admin/tenants/${t.id}`, { embedOrigins: origins }), 200).embedOrigins, origins);
+  for (const [bad, field] of [[['http://portal.example'], 'embedOrigins[0]'], [[origins[0], 'https://x.example/'], 'embedOrigins[1]'], ['https://x.example', 'embedOrigins'], [[7], 'embedOrigins[0]']]) {
+    const r = await adm('PATCH', `/admin/tenants/${t.id}`, { embedOrigins: bad });
+    assert.equal(r.status, 400, JSON.stringify(bad));
+    assert.equal(r.body.error.field, field);
+  }
+  assert.deepEqual(assertOk(await adm('GET', `/admin/tenants/${t.id}`), 200).embedOrigins, origins, 'refused updates changed nothing');
+  assert.deepEqual(assertOk(await adm('PATCH', `/admin/tenants/${t.id}`, { embedOrigins: null }), 200).embedOrigins, []);
 
   const create = [
     [{}, 'VALIDATION_ERROR', 'name'],
