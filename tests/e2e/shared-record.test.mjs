@@ -346,6 +346,11 @@ test('readiness: a row per customer and period with coverage, link and code read
   assert.deepEqual(one.proofCoverage, { verified: 3, total: 3 });
   assert.equal(one.link.state, 'active');
   assert.equal(one.accessCode.ready, true);
+  // The blocker filter: only rows with that blocker (vendor 1's buyer-1 link was revoked above).
+  const revoked = assertOk(await api(w.worker.baseUrl, w.key, 'GET', `/api/v1/middleware/readiness?period=${period}&blocker=LINK_REVOKED`), 200);
+  assert.ok(revoked.rows.length >= 1);
+  for (const r of revoked.rows) assert.ok(r.blockers.some((b) => b.code === 'LINK_REVOKED') && !r.ready, JSON.stringify(r));
+  assert.ok(revoked.rows.every((r) => r.signals.linkRevokedOrReissued));
   const byVendor = assertOk(await api(w.worker.baseUrl, w.key, 'GET', `/api/v1/middleware/readiness?period=${period}&vendorAccountId=${vendor(1)}`), 200);
   assert.ok(byVendor.rows.every((r) => r.vendorAccountId === vendor(1)));
   const paged = assertOk(await api(w.worker.baseUrl, w.key, 'GET', `/api/v1/middleware/readiness?period=${period}&limit=1`), 200);
