@@ -1,6 +1,8 @@
 // Shared by the benchmarks: a real `wrangler dev` Worker on a fresh local D1.
-import { cpus } from 'node:os';
-import { startWorker } from '../tests/e2e/harness.mjs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startWorker, applyMigrations } from '../tests/e2e/harness.mjs';
 import { createTenant, api } from '../tests/e2e/fixtures.mjs';
 
 export { startWorker, createTenant, api };
@@ -56,4 +58,44 @@ export async function recordPeriod(baseUrl, key, vendor, size) {
     await fetch(`${baseUrl}/__scheduled`);
     await new Promise((ok) => setTimeout(ok, 500));
   }
+}
+
+/**
+ * A local D1 holding, for each of `sizes`, one middleware customer `c<size>` with that many
+ * records in last month (recorded on a Worker whose clock is set there), so the month is a
+ * closed period on the real clock. With `keep` (BENCH_D1) the D1 stays there and a later run
+ * reuses it, through `<keep>/<stateName>`. Resolves to {persistDir, key, vendor, month}.
+ */
+export async function recordedMonth({ keep, stateName, sizes, tenantName, log }) {
+  const persistDir = keep ?? mkdtempSync(join(tmpdir(), 'vericord-bench-'));
+  const stateFile = keep && join(keep, stateName);
+  const d = new Date();
+  const month = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+  // Also on a kept D1: it may predate the newest migrations (only pending ones are applied).
+  await applyMigrations(persistDir);
+  if (keep && existsSync(stateFile)) {
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8'));
+    if ((saved.month && saved.month !== month) || (saved.sizes && sizes.some((s) => !saved.sizes.includes(s)))) {
+      throw new Error(`${keep} holds ${saved.sizes} in ${saved.month}; remove it to record again`);
+    }
+    return { persistDir, key: saved.key, vendor: saved.vendor, month };
+  }
+  const offset = Date.parse(`${month}-15T12:00:00.000Z`) - Date.now();
+  const w = await startWorker({ persistDir, vars: { CLOCK_OFFSET_MS: String(offset) } });
+  let key;
+  let vendor;
+  try {
+    const t = await createTenant(w.baseUrl, { name: tenantName, kind: 'middleware', vendors: 1, rateLimitPerMinute: 1_000_000 });
+    key = t.keys.sandbox;
+    vendor = t.vendorAccounts[0].id;
+    for (const size of sizes) {
+      const started = performance.now();
+      await recordPeriod(w.baseUrl, key, vendor, size);
+      log(`recorded ${size} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await w.stop();
+  }
+  if (keep) writeFileSync(stateFile, JSON.stringify({ key, vendor, month, sizes }));
+  return { persistDir, key, vendor, month };
 }

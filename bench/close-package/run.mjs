@@ -7,15 +7,14 @@
 // Needs the Worker built (scripts/lib.sh build_worker), the npm package (scripts/build-npm)
 // and cargo. Takes a few minutes: it records every entry through the real API first.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SimpleMerkleTree } from '@openzeppelin/merkle-tree';
 import { chromium } from 'playwright-core';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import * as V from '../../crates/wasm/pkg/node.js';
-import { startWorker, createTenant, api, median, machine, recordPeriod } from '../lib.mjs';
-import { applyMigrations } from '../../tests/e2e/harness.mjs';
+import { startWorker, api, median, machine, recordedMonth } from '../lib.mjs';
 import { serve } from '../../tests/npm/lib/server.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -51,32 +50,7 @@ process.env.VERICORD_WRANGLER_LOG ??= 'log';
 // --- 1. Record the periods: each customer's records in last month, through the API. -----
 // BENCH_D1=<dir> keeps the recorded D1 there (and reuses it when it holds a finished run).
 const keep = process.env.BENCH_D1;
-const persistDir = keep ?? mkdtempSync(join(tmpdir(), 'vericord-bench-close-'));
-const reuse = keep && existsSync(join(keep, 'bench.json'));
-if (!reuse) await applyMigrations(persistDir);
-const d = new Date();
-const lastMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
-const offset = Date.parse(`${lastMonth}-15T12:00:00.000Z`) - Date.now();
-let key;
-let vendor;
-if (reuse) {
-  ({ key, vendor } = JSON.parse(readFileSync(join(keep, 'bench.json'), 'utf8')));
-} else {
-  const w = await startWorker({ persistDir, vars: { CLOCK_OFFSET_MS: String(offset) } });
-  try {
-    const t = await createTenant(w.baseUrl, { name: 'Bench Close', kind: 'middleware', vendors: 1, rateLimitPerMinute: 1_000_000 });
-    key = t.keys.sandbox;
-    vendor = t.vendorAccounts[0].id;
-    for (const size of SIZES) {
-      const started = performance.now();
-      await recordPeriod(w.baseUrl, key, vendor, size);
-      log(`recorded ${size} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    }
-  } finally {
-    await w.stop();
-  }
-  if (keep) writeFileSync(join(keep, 'bench.json'), JSON.stringify({ key, vendor }));
-}
+const { persistDir, key, vendor, month: lastMonth } = await recordedMonth({ keep, stateName: 'bench.json', sizes: SIZES, tenantName: 'Bench Close', log });
 
 // --- 2. Serve each package from a fresh Worker on the real clock. -------------------------
 const served = {};

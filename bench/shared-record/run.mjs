@@ -10,12 +10,10 @@
 // Needs the Worker built (source scripts/lib.sh && build_worker). Records every entry through
 // the real API first (with the Worker's clock in last month, CLOCK_OFFSET_MS), which takes a
 // few minutes; BENCH_D1=<dir> keeps that D1 and reuses it on the next run.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startWorker, createTenant, api, median, machine, recordPeriod } from '../lib.mjs';
-import { applyMigrations } from '../../tests/e2e/harness.mjs';
+import { startWorker, api, median, machine, recordedMonth } from '../lib.mjs';
 
 const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -23,35 +21,7 @@ const log = (...a) => console.log(...a);
 
 // --- 1. Record each customer's period in last month, through the API. ---------------------
 const keep = process.env.BENCH_D1;
-const persistDir = keep ?? mkdtempSync(join(tmpdir(), 'vericord-bench-shared-'));
-const stateFile = keep && join(keep, 'bench-shared.json');
-const reuse = keep && existsSync(stateFile);
-if (!reuse) await applyMigrations(persistDir);
-const d = new Date();
-const lastMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
-let key;
-let vendor;
-if (reuse) {
-  ({ key, vendor } = JSON.parse(readFileSync(stateFile, 'utf8')));
-  const want = JSON.parse(readFileSync(stateFile, 'utf8'));
-  if (want.month !== lastMonth || SIZES.some((s) => !want.sizes.includes(s))) throw new Error(`${keep} holds ${want.sizes} in ${want.month}; remove it to record again`);
-} else {
-  const offset = Date.parse(`${lastMonth}-15T12:00:00.000Z`) - Date.now();
-  const w = await startWorker({ persistDir, vars: { CLOCK_OFFSET_MS: String(offset) } });
-  try {
-    const t = await createTenant(w.baseUrl, { name: 'Bench Shared Parent', kind: 'middleware', vendors: 1, rateLimitPerMinute: 1_000_000 });
-    key = t.keys.sandbox;
-    vendor = t.vendorAccounts[0].id;
-    for (const size of SIZES) {
-      const started = performance.now();
-      await recordPeriod(w.baseUrl, key, vendor, size);
-      log(`recorded ${size} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    }
-  } finally {
-    await w.stop();
-  }
-  if (keep) writeFileSync(stateFile, JSON.stringify({ key, vendor, month: lastMonth, sizes: SIZES }));
-}
+const { persistDir, key, vendor, month: lastMonth } = await recordedMonth({ keep, stateName: 'bench-shared.json', sizes: SIZES, tenantName: 'Bench Shared Parent', log });
 
 // --- 2. On the real clock: close the month, make a link per customer. --------------------
 const w = await startWorker({ persistDir });
