@@ -34,40 +34,42 @@ fn locked(until_ms: u64, now_ms: u64) -> ApiError {
     .with_header("Retry-After", secs.to_string())
 }
 
-/// Checks `value` against the link's code; a session on success.
+/// Checks `value` against the code of `link` (as the request just read it); a session on
+/// success.
 pub async fn verify(
     ctx: &RouteContext<AppState>,
     store: &Store,
+    handle: &Handle,
+    link: &AccessLinkRow,
     value: &str,
 ) -> Result<Granted, ApiError> {
     let now_ms = clock::now_ms();
-    let (handle, link) = gate::link_of(store, ctx).await?;
-    gate::live(&link)?;
+    gate::live(link)?;
     if link.locked_until_ms > now_ms {
         return Err(locked(link.locked_until_ms, now_ms));
     }
     let key = access_key(&ctx.env)?;
     // A malformed code is a wrong code: it counts, so typing junk cannot probe for free.
     let right =
-        AccessCode::parse(value).is_ok_and(|c| key.code_matches(&handle, &c, &link.code_mac));
+        AccessCode::parse(value).is_ok_and(|c| key.code_matches(handle, &c, &link.code_mac));
     if right {
         if !store
             .step_up_succeeded(&link.handle, link.code_epoch, now_ms)
             .await?
         {
             // Locked (or the code rotated) between the read and now: refuse like a lock.
-            return Err(changed_meanwhile(store, &link, now_ms).await);
+            return Err(changed_meanwhile(store, link, now_ms).await);
         }
-        return Ok(grant(&key, &handle, &link, now_ms));
+        return Ok(grant(&key, handle, link, now_ms));
     }
     let Some(f) = store
         .step_up_failed(&link.handle, now_ms, BASE_LOCK_MS, MAX_LOCK_MS)
         .await?
     else {
-        return Err(changed_meanwhile(store, &link, now_ms).await);
+        return Err(changed_meanwhile(store, link, now_ms).await);
     };
     if f.locked_until_ms > now_ms {
-        alert(store, ctx, &link, f.locks, f.locked_until_ms).await?;
+        alert(store, ctx, link, f.locks, f.locked_until_ms).await?;
         return Err(locked(f.locked_until_ms, now_ms));
     }
     let left = FAILURES_TO_LOCK.saturating_sub(f.failures);

@@ -169,7 +169,7 @@ pub async fn verify_access(
 ) -> Result<Response, ApiError> {
     let store = Store::of(&ctx)?;
     // Unknown and revoked handles first, so a bad body cannot tell them apart from a live one.
-    let (_, link) = gate::link_of(&store, &ctx).await?;
+    let (handle, link) = gate::link_of(&store, &ctx).await?;
     gate::allow_origin(&store, &req, &ctx, &link).await?;
     gate::live(&link)?;
     let body = read(&mut req).await?;
@@ -184,7 +184,7 @@ pub async fn verify_access(
             "the only factor is ACCESS_HINT (the link's access code)",
         ));
     }
-    let granted = step_up::verify(&ctx, &store, &value).await?;
+    let granted = step_up::verify(&ctx, &store, &handle, &link, &value).await?;
     let expires = clock::rfc3339(granted.expires_ms);
     let mut resp = ok(
         &json!({"verified": true, "expiresAt": expires, "session": {"token": granted.token, "expiresAt": expires}}),
