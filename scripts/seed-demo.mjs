@@ -105,4 +105,12 @@ if (dev.link) {
   console.log(`\nthe Shared Record of Acme Inference's cust_1 (${dev.link.policy}; two closed months and a live one):`);
   console.log(`  ${dev.link.url}\n  access code: ${dev.link.accessCode}`);
 }
+// Dashboard tokens expire, so each start mints fresh ones (scripts/dashboard-token mints more).
+console.log('\ndashboard tokens (Authorization: Bearer …, X-Environment: sandbox|production; 7 days):');
+for (const t of dev.tenants) {
+  const minted = await call('POST', `/admin/tenants/${t.id}/dashboard-tokens`, { role: 'admin', userId: 'demo-admin', ttlSeconds: 7 * 86_400 });
+  if (!minted.ok) throw new Error('demo dashboard token');
+  console.log(`  ${t.name}: ${minted.data.token}`);
+}
+console.log(`  e.g. curl -H "Authorization: Bearer <token>" -H "X-Environment: sandbox" ${baseUrl}/dashboard/customers`);
 console.log(`\nwritten to ${devJson}\n`);

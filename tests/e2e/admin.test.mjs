@@ -28,6 +28,7 @@ test('every admin route needs the bearer token', async () => {
     ['POST', `/admin/tenants/${t.id}/vendor-accounts`, { displayName: 'v' }],
     ['POST', `/admin/tenants/${t.id}/webhooks`, { url: 'https://example.com/h', environment: 'sandbox' }],
     ['POST', '/admin/webhooks/webhook_x/rotate-secret', {}],
+    ['POST', `/admin/tenants/${t.id}/dashboard-tokens`, { role: 'viewer' }],
   ];
   await assertNothingWritten(worker, async () => {
     for (const [method, path, body] of routes) {

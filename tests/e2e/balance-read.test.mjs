@@ -82,6 +82,8 @@ test('GET /customers lists customers in id order with page, limit and search', a
   assert.deepEqual(alpha, {
     customerId: 'r-alpha', customerReference: ref.reference, customerPartition: ref.partition, vendorAccountId: null,
     totalDeltas: 3, verifiedDeltas: 0, failedDeltas: 0, computedBalance: 0, firstActivityAt: made.e1.receivedAt, lastActivityAt: made.b.receivedAt,
+    // Made by its records, not by hand (POST /dashboard/customers): no display name or profile.
+    displayName: null, source: 'integration', profile: null,
   });
   assert.equal(all.customers[1].totalDeltas, 1);
 
@@ -129,7 +131,7 @@ test('GET /customers/:customerId returns the customer and its activity, newest f
   assert.equal(c.computedBalance, 0);
   assert.equal(c.latestCheckpoint, null);
   assert.equal(c.period, undefined);
-  assert.deepEqual(c.recentActivity.pagination, { page: 1, limit: 20, total: 3, totalPages: 1 });
+  assert.deepEqual(c.recentActivity.pagination, { page: 1, limit: 20, total: 3, totalPages: 1, hasMore: false });
   const [r0] = made.b.results;
   const r2 = made.b.results[2];
   assert.deepEqual(c.recentActivity.items.map((i) => i.recordId), [r2.recordId, r0.recordId, made.e1.recordId]);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launchChromium } from './browser.mjs';
 import { freePort } from './harness.mjs';
+import { output } from './tools.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const state = mkdtempSync(join(tmpdir(), 'vericord-dev-'));
@@ -71,4 +72,17 @@ test('scripts/dev from nothing: the printed link and code open a Shared Record w
   running = await dev(port);
   assert.ok(running.out.includes(link) && running.out.includes(`access code: ${code}`), running.out.slice(-2000));
   assert.ok(!running.out.includes('seeding demo records'));
+  // The printed dashboard token reads the demo vendor's customers; scripts/dashboard-token mints more.
+  const token = /Demo Vendor: (eyJ[\w-]+\.[\w-]+\.[\w-]+)/.exec(running.out)?.[1];
+  assert.ok(token, running.out.slice(-2000));
+  const list = async (t) => {
+    const res = await fetch(`http://127.0.0.1:${port}/dashboard/customers`, { headers: { authorization: `Bearer ${t}`, 'x-environment': 'sandbox' } });
+    assert.equal(res.status, 200);
+    return (await res.json()).data.customers.map((c) => c.customerId);
+  };
+  assert.deepEqual(await list(token), ['cust_1']);
+  const tenant = JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).tenant;
+  const viewer = (await output(join(ROOT, 'scripts/dashboard-token'), [tenant, '--role', 'viewer'], { env: { ...process.env, VERICORD_STATE: state } })).trim();
+  assert.deepEqual(await list(viewer), ['cust_1']);
+  assert.equal(JSON.parse(Buffer.from(viewer.split('.')[1], 'base64url')).role, 'viewer');
 });

@@ -50,6 +50,21 @@ export async function api(baseUrl, key, method, path, body, headers = {}) {
   return { status: res.status, headers: res.headers, body: json };
 }
 
+/** A dashboard token for a user of a tenant, minted by the admin route. */
+export async function dashboardToken(baseUrl, tenantId, { role = 'admin', userId = 'user_1', ttlSeconds } = {}) {
+  const data = await admin(baseUrl, 'POST', `/admin/tenants/${tenantId}/dashboard-tokens`, { role, userId, ...(ttlSeconds !== undefined && { ttlSeconds }) });
+  return data.token;
+}
+
+/** A dashboard request (Bearer token, X-Environment, default sandbox); returns { status, headers, body }. */
+export function dash(baseUrl, token, method, path, body, { environment = 'sandbox', headers = {} } = {}) {
+  return api(baseUrl, undefined, method, path, body, {
+    ...(token && { authorization: `Bearer ${token}` }),
+    ...(environment && { 'x-environment': environment }),
+    ...headers,
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Shared helpers for the end-to-end suites.
 
@@ -72,7 +87,7 @@ export async function d1(persistDir, sql) {
 }
 
 /** The tables a request could write to (rate_windows excluded: every authenticated request counts there). */
-export const DATA_TABLES = ['tenants', 'api_keys', 'vendor_accounts', 'usage', 'idempotency', 'logs', 'tiles', 'submissions', 'records', 'webhook_endpoints', 'access_links', 'link_signals'];
+export const DATA_TABLES = ['tenants', 'api_keys', 'vendor_accounts', 'usage', 'idempotency', 'logs', 'tiles', 'submissions', 'records', 'webhook_endpoints', 'access_links', 'link_signals', 'verification_packages'];
 
 /** Row counts of every data table, plus the sum of usage.used, in one wrangler call. */
 export async function rowCounts(persistDir) {

@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Runs `cmd args`; resolves to {status, stdout, stderr} (stdout as text unless `binary`). */
-export function run(cmd, args, { cwd = ROOT, input } = {}) {
+export function run(cmd, args, { cwd = ROOT, input, env } = {}) {
   return new Promise((ok, fail) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (b) => out.push(b));

@@ -9,6 +9,7 @@ use worker::{Headers, Request, Response, Url};
 pub fn is_public(path: &str) -> bool {
     path.starts_with("/api/v1/c/")
         || path.starts_with("/api/v1/verify/")
+        || path.starts_with("/api/v1/verification-packages/")
         || path == "/.well-known/vericord/keys"
 }
 

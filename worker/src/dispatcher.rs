@@ -2,7 +2,8 @@
 //!
 //! Each due delivery is claimed with a short lease ([`Store::claim_delivery`]),
 //! POSTed with the event's stored body byte for byte, signed afresh per attempt
-//! (the SDK rejects timestamps older than 5 minutes), and its attempt recorded.
+//! (the SDK rejects timestamps older than 5 minutes), and its attempt recorded
+//! together with its endpoint's success/failure counts.
 //! Success is any 2xx. A failure is retried with exponential backoff until
 //! [`Config::max_attempts`], then the delivery is `failed` (the retry route can
 //! revive it). It runs after requests that sequenced records (`waitUntil`) and
@@ -173,6 +174,11 @@ async fn attempt(store: &Store, cfg: &Config, c: &Claim) -> Result<Option<Next>,
             state,
             next_attempt_ms,
             delivered_at: delivered_at.as_deref(),
+            outcome: match outcome {
+                _ if d.enabled == 0 => None,
+                Next::Delivered => Some("success"),
+                Next::Retry(_) | Next::Failed => Some("failure"),
+            },
         })
         .await?;
     Ok(recorded.then_some(outcome))

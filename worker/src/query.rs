@@ -68,4 +68,39 @@ impl Query {
         }
         Ok(Some(p.to_string()))
     }
+
+    /// One of `allowed` (compared case-insensitively, returned as listed), `None` when absent.
+    pub fn one_of(
+        &self,
+        name: &str,
+        allowed: &[&'static str],
+    ) -> Result<Option<&'static str>, ApiError> {
+        let Some(text) = self.get(name) else {
+            return Ok(None);
+        };
+        allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(text))
+            .copied()
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "VALIDATION_ERROR",
+                    Some(name.into()),
+                    format!("must be one of {}", allowed.join(", ")),
+                )
+            })
+    }
+
+    /// A text value of at most `max` characters.
+    pub fn text(&self, name: &str, max: usize) -> Result<Option<&str>, ApiError> {
+        match self.get(name) {
+            Some(t) if t.chars().count() > max => Err(ApiError::invalid(
+                "VALIDATION_ERROR",
+                Some(name.into()),
+                format!("must be at most {max} characters"),
+            )),
+            other => Ok(other),
+        }
+    }
 }

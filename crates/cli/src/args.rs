@@ -1,4 +1,5 @@
 //! Command line: `vericord verify <file> [--key K]... [--json]`, `vericord verify-compare …`.
+//! `verify` takes a close package or a verification package, told apart by its `format`.
 
 use std::ffi::OsString;
 
@@ -6,10 +7,10 @@ use crate::Unreadable;
 use vericord_core::Checkpoint;
 
 pub const HELP: &str = "\
-vericord: verify a vericord close package or compare result offline
+vericord: verify a vericord close package, verification package or compare result offline
 
 Usage:
-  vericord verify <close-package.json | bundle.zip | -> [--key KEY]... [--json]
+  vericord verify <close-package.json | verification-package.json | bundle.zip | -> [--key KEY]... [--json]
   vericord verify-compare <compare.json | bundle.zip | -> [--key KEY]... [--json]
   vericord --help | --version
 
@@ -21,6 +22,9 @@ Options:
   -h, --help  print this help
   -V, --version
 
+`verify` reads the document's format member: a verification package
+(vericord.verification-package/v1, a sample of a closed period's records) is
+verified as one, anything else as a close package (vericord.close-package/v1).
 A bundle is a zip holding close-package.json (or compare.json); `-` reads stdin.
 Exit status: 0 verified, 1 a check failed, 2 unreadable input or bad usage.
 ";
@@ -32,6 +36,8 @@ pub enum Kind {
     Package,
     /// `vericord.compare/v1`.
     Compare,
+    /// `vericord.verification-package/v1`: `verify` of a document whose `format` says so.
+    Verification,
 }
 
 /// One verification to run.

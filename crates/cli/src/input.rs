@@ -1,9 +1,12 @@
 //! Reading the document: a JSON file, stdin, or the JSON member of a zip bundle. Anything that
 //! is not readable JSON text is refused here (exit 2); the verifier judges the rest.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{Read, Seek};
+
+use serde_json::value::RawValue;
 
 use crate::args::Kind;
 use crate::Unreadable;
@@ -13,8 +16,26 @@ const MAX_MEMBER: u64 = 1 << 31;
 
 fn member_name(kind: Kind) -> &'static str {
     match kind {
-        Kind::Package => "close-package.json",
+        Kind::Package | Kind::Verification => "close-package.json",
         Kind::Compare => "compare.json",
+    }
+}
+
+/// What `verify` verifies `text` as: a verification package when its `format` member says so,
+/// else a close package (whose report then says what is wrong with it). A document that does
+/// not mention the format at all is not read twice.
+pub fn detect(text: &str) -> Kind {
+    use vericord_core::verification_package::FORMAT;
+    // The top level's members, each left as raw text: nothing below them is built.
+    let format = || {
+        let members: HashMap<String, &RawValue> = serde_json::from_str(text).ok()?;
+        serde_json::from_str::<String>(members.get("format")?.get()).ok()
+    };
+    let declares = text.contains(FORMAT) && format().is_some_and(|f| f == FORMAT);
+    if declares {
+        Kind::Verification
+    } else {
+        Kind::Package
     }
 }
 

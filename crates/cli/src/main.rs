@@ -1,5 +1,5 @@
-//! `vericord`: verifies a close package (or a bundle holding one) or a compare result offline,
-//! with the same core verifier as the npm package and the Worker.
+//! `vericord`: verifies a close package (or a bundle holding one), a verification package or a
+//! compare result offline, with the same core verifier as the npm package and the Worker.
 //!
 //! Exit status: 0 verified, 1 a check failed, 2 the input could not be read or bad usage.
 //! The status comes from the report, so `--json` and the human output always agree.
@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use args::{Command, Kind};
 use vericord_core::close_package::{verify_close_package, verify_compare};
+use vericord_core::verification_package::verify_verification_package;
 
 /// Why the input could not be verified at all (exit 2).
 #[derive(Debug)]
@@ -48,9 +49,14 @@ fn run() -> Result<ExitCode, Unreadable> {
     };
     let text = input::read(&verify.path, verify.kind)?;
     let keys: Vec<&str> = verify.keys.iter().map(String::as_str).collect();
-    let report = match verify.kind {
+    let kind = match verify.kind {
+        Kind::Package => input::detect(&text),
+        kind => kind,
+    };
+    let report = match kind {
         Kind::Package => verify_close_package(&text, &keys),
         Kind::Compare => verify_compare(&text, &keys),
+        Kind::Verification => verify_verification_package(&text, &keys),
     };
     if report.first_failure().is_some_and(|c| c.name == "format") {
         input::require_json(&text, &verify.path)?;

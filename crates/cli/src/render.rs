@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use vericord_core::close_package::VerifyReport;
+use vericord_core::verification_package;
 
 pub fn human(r: &VerifyReport) -> String {
     let mut out = String::new();
@@ -27,12 +28,22 @@ pub fn human(r: &VerifyReport) -> String {
             first.detail
         ),
     };
-    if r.first_failure()
-        .is_some_and(|c| c.name == "format" && c.detail.contains("vericord.compare/v1"))
-    {
+    // The format check names what the document says it is: `format is "…", not "…"`.
+    let declared = |format: &str| {
+        let says = format!("format is {format:?}");
+        r.first_failure()
+            .is_some_and(|c| c.name == "format" && c.detail.starts_with(&says))
+    };
+    if declared("vericord.compare/v1") {
         let _ = writeln!(
             out,
             "hint: this is a compare result: vericord verify-compare <file>"
+        );
+    }
+    if declared(verification_package::FORMAT) {
+        let _ = writeln!(
+            out,
+            "hint: this is a verification package: vericord verify <file>"
         );
     }
     let unverified = "(not verified)";
@@ -43,7 +54,8 @@ pub fn human(r: &VerifyReport) -> String {
             value.as_deref().unwrap_or(unverified)
         );
     };
-    if r.differences.is_none() && r.format.contains("close-package") {
+    let sampled = r.format == verification_package::FORMAT;
+    if r.differences.is_none() && (r.format.contains("close-package") || sampled) {
         line(
             &mut out,
             "period:",
@@ -73,7 +85,30 @@ pub fn human(r: &VerifyReport) -> String {
             format!("{name} ({kind} {})", b.id)
         }),
     );
-    if r.format.contains("close-package") {
+    if sampled {
+        line(
+            &mut out,
+            "sample:",
+            r.sample.as_ref().map(|s| {
+                let seqs: Vec<String> = s.indices.iter().map(u64::to_string).collect();
+                let span = match s.population.checked_sub(1) {
+                    Some(n) => format!(" (entries {} to {})", s.start, s.start.saturating_add(n)),
+                    None => String::new(),
+                };
+                let which = match seqs.len() {
+                    0 => String::from("no records"),
+                    _ => format!("seq {}", seqs.join(", ")),
+                };
+                format!(
+                    "{} of {} records{span}, {} requested: {which}; seed {} from the signed checkpoint",
+                    s.indices.len(),
+                    s.population,
+                    s.requested,
+                    s.seed
+                )
+            }),
+        );
+    } else if r.format.contains("close-package") {
         line(
             &mut out,
             "summary:",

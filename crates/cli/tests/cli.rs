@@ -292,3 +292,156 @@ fn stdin_is_read_for_dash() {
         .unwrap();
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
 }
+
+fn verification_package(list: &str, name: &str) -> (PathBuf, String) {
+    let v = vectors("verification-packages.json");
+    let c = case(&v, list, name);
+    let key = c["trusted"][0].as_str().unwrap_or_default().to_string();
+    let path = file(
+        "verification-package.json",
+        c["package"].to_string().as_bytes(),
+    );
+    (path, key)
+}
+
+#[test]
+fn verify_detects_a_verification_package_by_its_format() {
+    let (pkg, key) = verification_package("valid", "direct-tenant");
+    let out = vericord(&["verify", s(&pkg), "--key", &key]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.contains("✓ sample.indices"), "{text}");
+    assert!(text.contains("✓ records.inclusion"), "{text}");
+    assert!(
+        text.contains("VERIFIED: all 16 checks of vericord.verification-package/v1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sample:      4 of 10 records (entries 32 to 41), 4 requested: seq "),
+        "{text}"
+    );
+    assert!(
+        text.contains("recorded by: Acme Inference (tenant ten_"),
+        "{text}"
+    );
+    assert!(!text.contains("summary:"), "{text}");
+    assert!(
+        text.contains(&format!("keys:        pinned {key}")),
+        "{text}"
+    );
+    // Without --key: the package's own keys, and the report says so.
+    let out = vericord(&["verify", s(&pkg)]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("keys:        the package's own (not pinned: pass --key to pin)"));
+    // A period with no records.
+    let (empty, _) = verification_package("valid", "empty-period");
+    let out = vericord(&["verify", s(&empty), "--key", &key]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("sample:      0 of 0 records, 10 requested: no records"));
+}
+
+#[test]
+fn a_verification_package_that_fails_exits_1_and_names_the_check() {
+    let (pkg, pinned) = verification_package("invalid", "record-swapped");
+    let out = vericord(&["verify", s(&pkg), "--key", &pinned]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.contains("✗ sample.indices"), "{text}");
+    assert!(
+        text.contains("NOT VERIFIED: 1 of 16 checks failed, first sample.indices"),
+        "{text}"
+    );
+    assert!(text.contains("sample:      (not verified)"), "{text}");
+    let (chosen, _) = verification_package("invalid", "seed-chosen");
+    let out = vericord(&["verify", s(&chosen), "--key", &pinned]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("✗ sample.seed"));
+    // Pinned to a key that did not sign it.
+    let (good, _) = verification_package("valid", "direct-tenant");
+    let out = vericord(&["verify", s(&good), "--key", &key()]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("✗ checkpoint.signature"));
+}
+
+#[test]
+fn a_verification_package_report_as_json_has_the_sample() {
+    let (pkg, key) = verification_package("valid", "middleware");
+    let out = vericord(&["verify", "--json", s(&pkg), "--key", &key]);
+    assert_eq!(code(&out), 0);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["format"], "vericord.verification-package/v1");
+    assert_eq!(report["verified"], true);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 16);
+    assert_eq!(report["recordedBy"]["type"], "middleware_vendor_account");
+    let v = vectors("verification-packages.json");
+    assert_eq!(
+        report["sample"],
+        case(&v, "valid", "middleware")["expected"]["sample"]
+    );
+    let (bad, _) = verification_package("invalid", "proof-byte-flipped");
+    let out = vericord(&["verify", "--json", s(&bad)]);
+    assert_eq!(code(&out), 1);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The draw itself verified (its checks passed); a record's proof did not.
+    assert_eq!(report["verified"], false);
+    assert_eq!(report["sample"]["requested"], 4);
+    let (chosen, _) = verification_package("invalid", "seed-chosen");
+    let out = vericord(&["verify", "--json", s(&chosen)]);
+    let chosen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        chosen["sample"],
+        Value::Null,
+        "a seed not the note's shows no sample"
+    );
+    let first = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["ok"] == false)
+        .unwrap();
+    assert_eq!(first["name"], "records.inclusion");
+}
+
+#[test]
+fn verification_packages_from_stdin_and_to_verify_compare() {
+    let v = vectors("verification-packages.json");
+    let c = case(&v, "valid", "whole-period");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vericord"))
+        .args(["verify", "-", "--key", c["trusted"][0].as_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(c["package"].to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("9 of 9 records"));
+    // verify-compare names what it was given.
+    let (pkg, _) = verification_package("valid", "direct-tenant");
+    let out = vericord(&["verify-compare", s(&pkg)]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("hint: this is a verification package: vericord verify <file>"),
+        "{text}"
+    );
+    assert!(!text.contains("hint: this is a compare result"), "{text}");
+    // A close package that merely mentions the format is still a close package.
+    let close = vectors("close-packages.json");
+    let mut doc = case(&close, "valid", "direct-tenant")["package"].clone();
+    doc["note"] = Value::from("vericord.verification-package/v1");
+    let out = vericord(&[
+        "verify",
+        s(&file("close-package.json", doc.to_string().as_bytes())),
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("of vericord.close-package/v1") || stdout(&out).contains("✗ format")
+    );
+    assert!(!stdout(&out).contains("sample:"));
+}

@@ -16,6 +16,7 @@ pub mod merkle;
 pub mod receipt;
 pub mod record;
 pub mod reference;
+pub mod verification_package;
 
 pub use access_link::{AccessCode, AccessKey, AccessLinkError, Handle};
 pub use amount::{Amount, AmountError};

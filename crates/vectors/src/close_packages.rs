@@ -166,15 +166,15 @@ pub(crate) fn edit(base: &Value, f: impl FnOnce(&mut Value)) -> Value {
     v
 }
 
-fn set_amount(v: &mut Value, delta: &str) {
+pub(crate) fn set_amount(v: &mut Value, delta: &str) {
     v["delta"] = json!(delta);
 }
 
-fn rehash_item(rec: &mut Value) {
+pub(crate) fn rehash_item(rec: &mut Value) {
     rec["itemHash"] = json!(item_hash(&rec["item"]).expect("item").to_hex());
 }
 
-fn rehash_entry(rec: &mut Value) {
+pub(crate) fn rehash_entry(rec: &mut Value) {
     let entry = Entry {
         seq: rec["seq"].as_u64().expect("seq"),
         item_hash: rec["itemHash"]

@@ -18,6 +18,7 @@ mod references;
 mod sample;
 mod trees;
 mod util;
+mod verification_packages;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ fn write_all(dir: &Path) -> Result<(), String> {
         ("receipts.json", receipts::build()),
         ("close-packages.json", close_packages::build()),
         ("compares.json", compares::build()),
+        ("verification-packages.json", verification_packages::build()),
     ];
     for (name, value) in files {
         util::write_json(&dir.join(name), &value)?;

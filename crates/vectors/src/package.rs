@@ -1,12 +1,14 @@
-//! Builds close packages (`docs/SPEC.md` §12) and compare results (§13) the way the Worker
-//! does, from a whole log held in memory: for `close-packages.json`, `compares.json` and the
-//! tests below (fixtures live here, not in the core library).
+//! Builds close packages (`docs/SPEC.md` §12), compare results (§13) and verification packages
+//! (§15) the way the Worker does, from a whole log held in memory: for `close-packages.json`,
+//! `compares.json`, `verification-packages.json` and the tests below (fixtures live here, not
+//! in the core library).
 
 use serde_json::{json, Value};
 use vericord_core::close_package::manifest_text;
 use vericord_core::hash::tagged_hash;
 use vericord_core::merkle::range_nodes;
 use vericord_core::record::{Adjusts, DeltaItem, Position};
+use vericord_core::verification_package::{sample_indices, sample_seed};
 use vericord_core::{
     customer_reference, Amount, Checkpoint, CheckpointSigner, Entry, Environment, Hash, MemoryTree,
 };
@@ -211,7 +213,7 @@ impl Log {
         id("chk", &self.reference, m as u64)
     }
 
-    fn note_ref(&self, signer: &CheckpointSigner, m: usize) -> Value {
+    pub(crate) fn note_ref(&self, signer: &CheckpointSigner, m: usize) -> Value {
         json!({"checkpointId": self.checkpoint_id(m), "note": self.checkpoint(m).sign(signer).expect("signs")})
     }
 
@@ -244,7 +246,7 @@ impl Log {
         r
     }
 
-    fn identity(&self) -> (Value, Value, Value) {
+    pub(crate) fn identity(&self) -> (Value, Value, Value) {
         (
             json!({"customerId": self.customer_id, "customerReference": self.reference}),
             json!({"type": self.recorder.kind, "id": self.recorder.id, "displayName": self.recorder.display_name}),
@@ -307,6 +309,53 @@ impl Log {
         pkg
     }
 
+    /// Entries `seqs` of month `m`'s log as a verification package's records: each with its
+    /// inclusion proof under month `m`'s closing checkpoint.
+    pub fn sampled_records(&self, m: usize, seqs: &[u64]) -> Value {
+        let end = self.months[m].2;
+        let records: Vec<Value> = seqs
+            .iter()
+            .map(|&seq| {
+                let mut r = self.record(seq, None);
+                r["proof"] = hexes(&self.tree.inclusion_proof(seq, end).expect("index"));
+                r
+            })
+            .collect();
+        json!(records)
+    }
+
+    /// The verification package of month `m` (§15): a sample of `requested` of its records,
+    /// drawn from the seed of its closing checkpoint as signed by `signer`.
+    pub fn verification_package(
+        &self,
+        signer: &CheckpointSigner,
+        keys: &[String],
+        m: usize,
+        requested: u64,
+    ) -> Value {
+        let (label, start, end) = self.months[m];
+        let (period_start, period_end) = month_bounds(label);
+        let (customer, recorded_by, tenant) = self.identity();
+        let checkpoint = self.note_ref(signer, m);
+        let seed = sample_seed(checkpoint["note"].as_str().expect("note"));
+        let seqs = sample_indices(&seed, start, end - start, requested);
+        let mut pkg = json!({
+            "format": vericord_core::verification_package::FORMAT,
+            "environment": self.environment.as_str(),
+            "customer": customer,
+            "recordedBy": recorded_by,
+            "tenant": tenant,
+            "period": {"label": label, "start": period_start, "end": period_end},
+            "verifierKeys": keys,
+            "checkpoint": checkpoint,
+            "sample": {"seed": seed.to_hex(), "requested": requested, "population": end - start, "start": start},
+            "records": self.sampled_records(m, &seqs),
+            "manifest": "",
+        });
+        sign_verification_manifest(&mut pkg, signer);
+        pkg
+    }
+
     /// The compare result between the closing checkpoints of months `a` and `b`.
     pub fn compare(&self, signer: &CheckpointSigner, keys: &[String], a: usize, b: usize) -> Value {
         let (from, to) = (self.checkpoint(a), self.checkpoint(b));
@@ -343,7 +392,7 @@ pub fn hexes(hashes: &[Hash]) -> Value {
 }
 
 /// The notes' sizes and roots, for the manifest.
-fn head(note_ref: &Value) -> Value {
+pub(crate) fn head(note_ref: &Value) -> Value {
     if note_ref.is_null() {
         return Value::Null;
     }
@@ -368,6 +417,23 @@ pub fn sign_manifest(pkg: &mut Value, signer: &CheckpointSigner) {
         "previous": head(&pkg["previous"]),
     });
     let text = manifest_text(&manifest).expect("canonical");
+    pkg["manifest"] = json!(signer.sign_text(&text).expect("signs"));
+}
+
+/// (Re)signs a verification package's manifest over its current members (§15).
+pub fn sign_verification_manifest(pkg: &mut Value, signer: &CheckpointSigner) {
+    let manifest = json!({
+        "format": pkg["format"],
+        "environment": pkg["environment"],
+        "customer": pkg["customer"],
+        "recordedBy": pkg["recordedBy"],
+        "tenant": pkg["tenant"],
+        "period": pkg["period"],
+        "verifierKeys": pkg["verifierKeys"],
+        "checkpoint": head(&pkg["checkpoint"]),
+        "sample": pkg["sample"],
+    });
+    let text = vericord_core::verification_package::manifest_text(&manifest).expect("canonical");
     pkg["manifest"] = json!(signer.sign_text(&text).expect("signs"));
 }
 

@@ -22,6 +22,7 @@ const utf8 = (doc) => (typeof doc === 'string' ? encoder.encode(doc) : doc);
 export const verifyClosePackage = (pkg, keys) => wasm.verifyClosePackage(utf8(pkg), keys);
 export const verifyCompare = (result, keys) => wasm.verifyCompare(utf8(result), keys);
 export const verifyReceipt = (receipt, keys) => wasm.verifyReceipt(utf8(receipt), keys);
+export const verifyVerificationPackage = (pkg, keys) => wasm.verifyVerificationPackage(utf8(pkg), keys);
 export const closePackageInclusionProof = (pkg, seq) => wasm.closePackageInclusionProof(utf8(pkg), seq);
 
 export function isVericordError(error) {

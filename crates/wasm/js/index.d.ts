@@ -248,6 +248,37 @@ export interface CompareResult {
   };
 }
 
+/**
+ * A verification package, `vericord.verification-package/v1` (SPEC §15): a spot check of one
+ * customer log's closed period — a sample of its records, each with its inclusion proof under
+ * the period's closing checkpoint, drawn from a seed the signed checkpoint fixes
+ * (`keccak256("vericord:sample:v1\n" ‖ checkpoint.note)`), so whoever assembled the package
+ * could not choose which records are sampled; and a signed manifest over everything else.
+ * Every member is checked; unknown members are refused.
+ */
+export interface VerificationPackage {
+  format: 'vericord.verification-package/v1';
+  environment: Environment;
+  customer: { customerId: string; customerReference: string };
+  recordedBy: RecordedBy;
+  tenant: { name: string };
+  /** `label` is `YYYY-MM` or `start/end`; `start` inclusive, `end` exclusive, RFC 3339. */
+  period: { label: string; start: string; end: string };
+  /** The signer keys the package names (`name+id+base64key`); pin one, don't trust these. */
+  verifierKeys: string[];
+  /** The period's closing checkpoint. */
+  checkpoint: NoteRef;
+  /**
+   * `seed` as above; `requested` the sample size asked for (1 to 100); `population` the
+   * period's record count (the note's `count`); `start` its first entry (`size − count`).
+   */
+  sample: { seed: Hash; requested: number; population: number; start: number };
+  /** Exactly the sampled entries, by `seq` ascending, each with its RFC 9162 inclusion proof. */
+  records: Array<LogRecord & { proof: Hash[] }>;
+  /** A C2SP signed note over the other members (SPEC §15). */
+  manifest: string;
+}
+
 /** The checks of a close package (SPEC §12), in report order. */
 export type ClosePackageCheckName =
   | 'format'
@@ -294,8 +325,30 @@ export type CompareCheckName =
   | 'range.root'
   | 'differences';
 
+/** The checks of a verification package (SPEC §15), in report order. */
+export type VerificationPackageCheckName =
+  | 'format'
+  | 'checkpoint.signature'
+  | 'manifest.signature'
+  | 'manifest.fields'
+  | 'checkpoint.origin'
+  | 'period'
+  | 'identity'
+  | 'sample.seed'
+  | 'sample.size'
+  | 'sample.indices'
+  | 'records.itemHash'
+  | 'records.identity'
+  | 'records.amount'
+  | 'records.entryHash'
+  | 'records.period'
+  | 'records.inclusion';
+
+/** Every check name of every report. */
+export type CheckName = ClosePackageCheckName | CompareCheckName | VerificationPackageCheckName;
+
 /** One named check of a report. */
-export interface Check<Name extends string = ClosePackageCheckName | CompareCheckName> {
+export interface Check<Name extends string = CheckName> {
   name: Name;
   /**
    * Whether it passed. A check that could not run because one it needs failed is not ok, and
@@ -321,13 +374,28 @@ export interface CheckpointFacts {
   count: number;
 }
 
+/** A verification package's sample as the report verified it (SPEC §15). */
+export interface SampleFacts {
+  /** `keccak256("vericord:sample:v1\n" ‖ checkpoint.note)`. */
+  seed: Hash;
+  /** The sample size asked for. */
+  requested: number;
+  /** Records in the period (the checkpoint's `count`). */
+  population: number;
+  /** The period's first entry (`size − count`). */
+  start: number;
+  /** The sampled entries' `seq`s, ascending: exactly the package's records. */
+  indices: number[];
+}
+
 /**
- * What {@link verifyClosePackage} or {@link verifyCompare} found: every check of the format,
- * once, in the spec's order, and the facts a page may display. A fact is `null` unless the
- * checks that prove it passed, so display facts only from a report with `verified: true`.
+ * What {@link verifyClosePackage}, {@link verifyCompare} or {@link verifyVerificationPackage}
+ * found: every check of the format, once, in the spec's order, and the facts a page may
+ * display. A fact is `null` unless the checks that prove it passed, so display facts only from
+ * a report with `verified: true`.
  */
-export interface VerifyReport<Name extends string = ClosePackageCheckName | CompareCheckName> {
-  format: 'vericord.close-package/v1' | 'vericord.compare/v1';
+export interface VerifyReport<Name extends string = CheckName> {
+  format: 'vericord.close-package/v1' | 'vericord.compare/v1' | 'vericord.verification-package/v1';
   /** Every check passed. */
   verified: boolean;
   /**
@@ -352,7 +420,9 @@ export interface VerifyReport<Name extends string = ClosePackageCheckName | Comp
   summary: ClosePackage['summary'] | null;
   /** `to` minus `from` (compares). */
   differences: CompareResult['differences'] | null;
-  /** The period's closing checkpoint (close packages), or `to` (compares). */
+  /** The sample (verification packages). */
+  sample: SampleFacts | null;
+  /** The period's closing checkpoint (close and verification packages), or `to` (compares). */
   checkpoint: CheckpointFacts | null;
   /** The previous period's checkpoint (close packages; `null` for a log's first period), or `from` (compares). */
   previous: CheckpointFacts | null;
@@ -407,3 +477,17 @@ export function verifyCompare(
  * `CLOSE_PACKAGE_RANGE_MISMATCH` (the range does not fold to the checkpoint's root).
  */
 export function closePackageInclusionProof(pkg: ClosePackage | object | string | Uint8Array, seq: Uint): InclusionProofResult;
+
+/**
+ * Verifies a verification package (SPEC §15; JSON text, the object `JSON.parse` gives, or the
+ * text's UTF-8 bytes as a `Uint8Array`) against trusted verifier keys, as
+ * {@link verifyClosePackage} verifies a close package: the checkpoint's signature, the signed
+ * manifest, identity, that the seed is the signed checkpoint's and the records exactly the
+ * entries it draws, every record's item, entry, period and inclusion proof. An empty key list
+ * checks against the package's own `verifierKeys` (`keysPinned: false`). A package that fails
+ * is a report with `verified: false`, not a throw; `sample` is set only when verified.
+ */
+export function verifyVerificationPackage(
+  pkg: VerificationPackage | object | string | Uint8Array,
+  trustedVerifierKeys: string[],
+): VerifyReport<VerificationPackageCheckName>;

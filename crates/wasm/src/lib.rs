@@ -15,3 +15,4 @@ mod error;
 mod hashing;
 mod proofs;
 mod receipt;
+mod verification_package;

@@ -1,7 +1,7 @@
 // Known-answer checks, one per vector, shared by the Node tests and the
 // Chromium page so both environments run exactly the same assertions.
 // Plain ES module: no Node APIs. Each check takes the package's API, one
-// parsed vector file and (close packages) `{merkleVerify}`, OpenZeppelin's
+// parsed vector file and (close and verification packages) `{merkleVerify}`, OpenZeppelin's
 // verifier, and returns {passed, failures}; `expectedCount` says how many
 // vectors a file holds, counted independently of the checks.
 
@@ -254,6 +254,79 @@ export function checkCompares(api, v) {
   return r;
 }
 
+const hexBytes = (hex) => Uint8Array.from(hex.slice(2).match(/../g), (b) => parseInt(b, 16));
+
+/**
+ * The sample draw of SPEC §15, written here from the spec with the package's keccak256 only:
+ * draw j = 0, 1, … takes the first 8 bytes of keccak256(seed ‖ uint64_be(j)) as x, rejects
+ * x ≥ 2^64 − (2^64 mod count), and takes entry start + x mod count unless already drawn, until
+ * min(requested, count) entries are drawn; ascending.
+ */
+export function drawSample(api, seedHex, start, count, requested) {
+  const k = Math.min(requested, count);
+  const [n, first] = [BigInt(count), BigInt(start)];
+  const zone = n === 0n ? 0n : (1n << 64n) - ((1n << 64n) % n);
+  const drawn = new Set();
+  const preimage = new Uint8Array(40);
+  preimage.set(hexBytes(seedHex));
+  const view = new DataView(preimage.buffer);
+  for (let j = 0n; drawn.size < k; j++) {
+    view.setBigUint64(32, j);
+    const x = BigInt(api.keccak256(preimage).slice(0, 18));
+    if (x < zone) drawn.add(first + (x % n));
+  }
+  return [...drawn].sort((a, b) => (a < b ? -1 : 1)).map(Number);
+}
+
+/** The seed of SPEC §15: keccak256("vericord:sample:v1\n" ‖ the signed note's UTF-8 bytes). */
+export const sampleSeed = (api, note) => api.keccak256(utf8.encode(`vericord:sample:v1\n${note}`));
+
+/**
+ * Verification packages: every sampling case is the draw computed above; every valid package
+ * verifies with its facts, its seed is its note's, its records are the draw, and each record's
+ * proof verifies with `verifyInclusion` and OpenZeppelin's `SimpleMerkleTree.verify`
+ * (`merkleVerify`, required); every invalid one fails exactly its checks.
+ */
+export function checkVerificationPackages(api, v, { merkleVerify } = {}) {
+  const r = new Report();
+  for (const c of v.sampling) {
+    r.check(`sample of ${c.requested} from ${c.count} at ${c.start}`, () =>
+      json(drawSample(api, c.seed, c.start, c.count, c.requested), c.indices, 'indices'),
+    );
+  }
+  for (const c of v.valid) {
+    const pkg = c.package;
+    r.check(`verification package ${c.name}`, () =>
+      verdict(api.verifyVerificationPackage, pkg, c.trusted, v.checks, c) ??
+      same(api.verifyVerificationPackage(pkg, c.trusted).keysPinned, c.trusted.length > 0, 'keysPinned'),
+    );
+    r.check(`verification package ${c.name}: the seed is the note's and the records its draw`, () => {
+      const { seed, requested, population, start } = pkg.sample;
+      return (
+        same(sampleSeed(api, pkg.checkpoint.note), seed, 'seed') ??
+        same(c.expected.sample.seed, seed, 'expected seed') ??
+        json(pkg.records.map((x) => x.seq), drawSample(api, seed, start, population, requested), 'seqs') ??
+        json(c.expected.sample.indices, pkg.records.map((x) => x.seq), 'expected indices')
+      );
+    });
+    r.check(`verification package ${c.name}: every proof verifies alone`, () => {
+      if (typeof merkleVerify !== 'function') return 'no OpenZeppelin verifier given';
+      const { root, size } = c.expected.checkpoint;
+      for (const x of pkg.records) {
+        const problem =
+          same(api.verifyInclusion(root, size, x.seq, x.entryHash, x.proof), true, `verifyInclusion seq ${x.seq}`) ??
+          same(merkleVerify(root, x.entryHash, x.proof), true, `SimpleMerkleTree.verify seq ${x.seq}`);
+        if (problem) return problem;
+      }
+      return undefined;
+    });
+  }
+  for (const c of v.invalid) {
+    r.check(`invalid verification package ${c.name}`, () => verdict(api.verifyVerificationPackage, c.package, c.trusted, v.checks, c));
+  }
+  return r;
+}
+
 /** file name → [check, number of vectors it holds]. */
 export const suites = {
   'amounts.json': [checkAmounts, (v) => v.valid.length + v.invalid.length + v.deltas.valid.length + v.deltas.invalid.length],
@@ -272,6 +345,8 @@ export const suites = {
       v.valid.reduce((n, c) => n + 3 + c.inclusion.proofs.length + (c.package.range.start > 0 ? 1 : 0), 0) + v.invalid.length,
   ],
   'compares.json': [checkCompares, (v) => v.valid.length + v.invalid.length],
+  // Per sampling case one check; per valid package the report, the draw, and the proofs.
+  'verification-packages.json': [checkVerificationPackages, (v) => v.sampling.length + 3 * v.valid.length + v.invalid.length],
 };
 
 export function expectedCount(file, v) {

@@ -1,7 +1,8 @@
-// The tamper battery, mirroring crates/core/tests/close_packages.rs: every single-field
-// mutation of a valid close package or compare result — every leaf changed (numbers +1,
-// strings with a char appended, a hex digit or an amount's digit changed, booleans flipped,
-// null to 0), every member removed, every array element dropped, duplicated or swapped with
+// The tamper battery, mirroring crates/core/tests/close_packages.rs and
+// verification_packages.rs: every single-field mutation of a valid close package, compare
+// result or verification package — every leaf changed (numbers +1, strings with a char
+// appended, a hex digit or an amount's digit changed, booleans flipped, null to 0), every
+// member removed, every array element dropped, duplicated or swapped with
 // the next, every line of every signed note changed or removed — must be refused:
 // `verified === false` with at least one failing check, every check named once.
 // Plain ES module, no Node APIs: the Node test runs it whole, the Chromium page a sample.
@@ -109,11 +110,12 @@ export function commutes(m, original) {
 /**
  * The documents the battery mutates, as the Rust battery does: every valid package with its
  * pinned keys, the first again with its own keys (a mutated key list must break the
- * signatures or the manifest), and every valid compare. A compare has no manifest (§13): its
+ * signatures or the manifest), every valid compare, and every valid verification package
+ * (the first again with its own keys). A compare has no manifest (§13): its
  * checkpoint ids and key list are not signed and the report never presents them as
  * verified, so changing them is exempt (removing them is not: the format requires them).
  */
-export function batteries(packages, compares) {
+export function batteries(packages, compares, verificationPackages) {
   // Removing such a member (not an element of the key list) still fails `format`: not exempt.
   const unsigned = (m) =>
     (m.path.endsWith('/checkpointId') || m.path.startsWith('/verifierKeys')) &&
@@ -143,6 +145,29 @@ export function batteries(packages, compares) {
       doc: c.compare,
       trusted: c.trusted,
       exempt: (m) => unsigned(m) || commutes(m, c.compare),
+    });
+  }
+  // Verification packages: every member is signed (records through the tree, the rest through
+  // the manifest), so nothing is exempt.
+  for (const c of verificationPackages?.valid ?? []) {
+    list.push({
+      label: `verification package ${c.name}`,
+      fn: 'verifyVerificationPackage',
+      names: verificationPackages.checks,
+      doc: c.package,
+      trusted: c.trusted,
+      exempt: () => false,
+    });
+  }
+  const sampled = verificationPackages?.valid?.[0];
+  if (sampled) {
+    list.push({
+      label: `verification package ${sampled.name}, own keys`,
+      fn: 'verifyVerificationPackage',
+      names: verificationPackages.checks,
+      doc: sampled.package,
+      trusted: [],
+      exempt: () => false,
     });
   }
   return list;

@@ -23,6 +23,7 @@ const FUNCTIONS = [
   'verifyConsistency',
   'verifyInclusion',
   'verifyReceipt',
+  'verifyVerificationPackage',
 ];
 
 const pkgDir = fileURLToPath(new URL('.', import.meta.resolve('vericord')));
@@ -34,6 +35,7 @@ const ZERO = `0x${'00'.repeat(32)}`;
 const packages = JSON.parse(readFileSync(join(process.env.VERICORD_VECTORS, 'close-packages.json'), 'utf8'));
 const { package: pkg, trusted } = packages.valid[0];
 const compares = JSON.parse(readFileSync(join(process.env.VERICORD_VECTORS, 'compares.json'), 'utf8'));
+const samples = JSON.parse(readFileSync(join(process.env.VERICORD_VECTORS, 'verification-packages.json'), 'utf8'));
 
 function code(fn) {
   try {
@@ -80,13 +82,14 @@ test('index.d.ts declares every export and the VericordError shape', () => {
   for (const c of ['CLOSE_PACKAGE_MALFORMED', 'CLOSE_PACKAGE_RANGE_MISMATCH', 'SEQ_OUT_OF_RANGE', 'VERIFIER_KEY_INVALID']) codes.add(c);
   const union = dts.slice(dts.indexOf('export type ErrorCode'), dts.indexOf(';', dts.indexOf('export type ErrorCode')));
   for (const c of codes) assert.match(union, new RegExp(`'${c}'`), c);
-  for (const type of ['ClosePackage', 'CompareResult', 'VerifyReport', 'Check', 'InclusionProofResult', 'CheckpointFacts']) {
+  for (const type of ['ClosePackage', 'CompareResult', 'VerificationPackage', 'VerifyReport', 'Check', 'InclusionProofResult', 'CheckpointFacts', 'SampleFacts']) {
     assert.match(dts, new RegExp(`export interface ${type}\\b`), type);
   }
   // The declared check names are the vectors' (and so the core's), in report order.
   const names = (type) => [...dts.slice(dts.indexOf(`export type ${type} =`)).split(';')[0].matchAll(/'([^']+)'/g)].map((m) => m[1]);
   assert.deepEqual(names('ClosePackageCheckName'), packages.checks);
   assert.deepEqual(names('CompareCheckName'), compares.checks);
+  assert.deepEqual(names('VerificationPackageCheckName'), samples.checks);
 });
 
 test('close packages: the report is plain data; failing packages are reports, bad arguments throw', () => {
@@ -127,6 +130,57 @@ test('close packages: the report is plain data; failing packages are reports, ba
   assert.equal(cr.differences.balance, compare.compare.differences.balance);
   assert.equal(api.verifyCompare(pkg, trusted).checks[0].ok, false, 'a close package is not a compare');
   assert.equal(api.verifyClosePackage(compare.compare, compare.trusted).checks[0].ok, false, 'nor the reverse');
+});
+
+test('verification packages: the report is plain data with the sample; failing packages are reports', () => {
+  const { package: vp, trusted: pinned } = samples.valid[0];
+  const report = api.verifyVerificationPackage(vp, pinned);
+  assert.equal(report.verified, true);
+  assert.equal(report.format, 'vericord.verification-package/v1');
+  assert.equal(report.keysPinned, true);
+  assert.equal(report.key, pinned[0]);
+  assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
+  assert.equal(Object.getPrototypeOf(report.sample), Object.prototype);
+  assert.deepEqual(report.sample, { ...vp.sample, indices: vp.records.map((r) => r.seq) });
+  assert.equal(report.recordCount, vp.records.length);
+  assert.equal(report.summary, null);
+  assert.equal(report.differences, null);
+  assert.equal(report.previous, null);
+  assert.equal(report.checkpoint.checkpointId, vp.checkpoint.checkpointId);
+  // Text, bytes and the parsed object give one report.
+  const text = JSON.stringify(vp);
+  assert.deepEqual(api.verifyVerificationPackage(text, pinned), report);
+  assert.deepEqual(api.verifyVerificationPackage(Buffer.from(text), pinned), report);
+  assert.deepEqual(api.verifyVerificationPackage(JSON.parse(text), pinned), report);
+  const own = api.verifyVerificationPackage(vp, []);
+  assert.equal(own.verified, true);
+  assert.equal(own.keysPinned, false);
+  assert.deepEqual(own.keys, vp.verifierKeys);
+  // A sample the seed does not draw is a report naming the check, with no sample shown.
+  const swapped = samples.invalid.find((c) => c.name === 'record-swapped');
+  const bad = api.verifyVerificationPackage(swapped.package, swapped.trusted);
+  assert.equal(bad.verified, false);
+  assert.equal(bad.checks.find((c) => !c.ok).name, 'sample.indices');
+  assert.equal(bad.sample, null);
+  for (const junk of ['', '{', '[]', 'null', '{}', {}, [], { format: 'vericord.verification-package/v1' }, new Uint8Array(3)]) {
+    const r = api.verifyVerificationPackage(junk, pinned);
+    assert.equal(r.verified, false, JSON.stringify(junk));
+    assert.equal(r.checks[0].name, 'format');
+    assert.equal(r.checks.length, samples.checks.length);
+    assert.ok(r.checks.slice(1).every((c) => !c.ok && c.detail.startsWith('not checked:')));
+  }
+  // One kind is not the other.
+  assert.equal(api.verifyVerificationPackage(pkg, trusted).checks[0].ok, false, 'a close package is not a verification package');
+  assert.equal(api.verifyClosePackage(vp, pinned).checks[0].ok, false, 'nor the reverse');
+  assert.equal(api.verifyClosePackage(pkg, trusted).sample, null, 'close package reports have no sample');
+  for (const [want, fn] of [
+    ['VERIFIER_KEY_INVALID', () => api.verifyVerificationPackage(vp, ['nope'])],
+    ['INVALID_ARGUMENT', () => api.verifyVerificationPackage(vp, null)],
+    ['INVALID_ARGUMENT', () => api.verifyVerificationPackage(42, [])],
+    ['INVALID_ARGUMENT', () => api.verifyVerificationPackage(new Uint8Array([0xc3]), [])],
+  ]) {
+    assert.equal(code(fn), want, fn.toString());
+  }
 });
 
 test('closePackageInclusionProof: numbers, BigInt seq, coded errors', () => {

@@ -1,7 +1,8 @@
 // The browser entry in headless Chromium: a page imports the installed
 // package by its bare name (an import map resolves it through the package's
 // "browser" export) and runs the tree, consistency, checkpoint, receipt,
-// close-package and compare vectors, and every 7th mutation of the tamper battery.
+// close-package, compare and verification-package vectors, and every 7th mutation of the
+// tamper battery.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +14,13 @@ import { expectedCount } from '../lib/checks.mjs';
 import { serve } from '../lib/server.mjs';
 import { batteries, mutations } from '../lib/tamper.mjs';
 
-const FILES = ['trees.json', 'consistency.json', 'checkpoints.json', 'receipts.json', 'close-packages.json', 'compares.json'];
+const FILES = ['trees.json', 'consistency.json', 'checkpoints.json', 'receipts.json', 'close-packages.json', 'compares.json', 'verification-packages.json'];
 const TAMPER_EVERY = 7;
 const vectorsDir = process.env.VERICORD_VECTORS;
 const playwright = process.env.VERICORD_PLAYWRIGHT;
 const chromiumPath = process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium';
 
-test('headless Chromium runs the tree, checkpoint, receipt, close-package and compare vectors and a sample of the tamper battery', { timeout: 150_000 }, async (t) => {
+test('headless Chromium runs the tree, checkpoint, receipt, close-package, compare and verification-package vectors and a sample of the tamper battery', { timeout: 150_000 }, async (t) => {
   assert.ok(playwright, 'set VERICORD_PLAYWRIGHT to playwright-core’s index.mjs');
   const { chromium } = await import(pathToFileURL(playwright).href);
   const pkgDir = fileURLToPath(new URL('.', import.meta.resolve('vericord')));
@@ -74,7 +75,7 @@ test('headless Chromium runs the tree, checkpoint, receipt, close-package and co
   // The same sample, drawn in Node, says how many mutations Chromium must have refused.
   const load = (file) => JSON.parse(readFileSync(join(vectorsDir, file), 'utf8'));
   let total = 0;
-  for (const b of batteries(load('close-packages.json'), load('compares.json'))) {
+  for (const b of batteries(load('close-packages.json'), load('compares.json'), load('verification-packages.json'))) {
     const got = results.tamper[b.label];
     assert.ok(got, b.label);
     assert.deepEqual(got.failures, [], b.label);

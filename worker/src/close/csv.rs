@@ -174,13 +174,14 @@ fn is_plain_number(text: &str) -> bool {
     }
 }
 
-fn write<'a>(rows: impl Iterator<Item = [Cow<'a, str>; 26]>) -> Vec<u8> {
+/// Rows of `N` cells as CSV, each CRLF-terminated.
+pub fn write<'a, const N: usize>(rows: impl Iterator<Item = [Cow<'a, str>; N]>) -> Vec<u8> {
     let mut out = Vec::new();
     {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut out);
-        // Writing to a Vec cannot fail, and every row has the same 26 fields, so the
+        // Writing to a Vec cannot fail, and every row has the same N fields, so the
         // results carry no information.
         for r in rows {
             let _ = w.write_record(r.iter().map(|c| c.as_bytes()));

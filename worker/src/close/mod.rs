@@ -1,6 +1,7 @@
 //! Finance close: closed periods, close packages (docs/SPEC.md §12), compare results (§13)
 //! and the exports built from the same records (JSON, CSV, PDF, bundle).
 
+pub mod activity;
 pub mod bundle;
 pub mod compare;
 pub mod csv;
@@ -12,6 +13,7 @@ pub mod pages;
 pub mod pdf;
 pub mod pdf_text;
 pub mod periods;
+pub mod sample;
 pub mod serve;
 pub mod statement;
 
@@ -46,6 +48,15 @@ impl Chunks for export::CsvWriter {
         store: &Store,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, ApiError>> {
         export::CsvWriter::next_chunk(self, store)
+    }
+}
+
+impl Chunks for activity::ActivityCsv {
+    fn next_chunk(
+        &mut self,
+        store: &Store,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, ApiError>> {
+        activity::ActivityCsv::next_chunk(self, store)
     }
 }
 

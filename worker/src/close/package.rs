@@ -18,8 +18,12 @@ use crate::store::{CheckpointRow, LogRow, PackageEntry, Store};
 
 /// The suggested file name of a package or export.
 pub fn file_name(log: &LogRow, label: &str, ext: &str) -> String {
-    let safe: String = log
-        .subject_id
+    format!("close-package-{}-{label}.{ext}", safe_id(log))
+}
+
+/// The customer id with anything but `[A-Za-z0-9_-]` as `_`: safe in a file name.
+pub fn safe_id(log: &LogRow) -> String {
+    log.subject_id
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -28,8 +32,7 @@ pub fn file_name(log: &LogRow, label: &str, ext: &str) -> String {
                 '_'
             }
         })
-        .collect();
-    format!("close-package-{safe}-{label}.{ext}")
+        .collect()
 }
 
 /// What a package is about, read before its records.

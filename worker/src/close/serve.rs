@@ -23,6 +23,8 @@ pub enum Links {
     Middleware { base: String },
     /// `{base}/api/v1/c/{handle}/{rest}`.
     Shared { base: String, handle: String },
+    /// `{base}/dashboard/customers/{id}/{rest}` (`?vendorAccountId=…` for middleware).
+    Dashboard { base: String },
 }
 
 /// A customer log as a request named it.
@@ -39,23 +41,32 @@ pub struct Subject {
 impl Subject {
     pub fn base(&self) -> &str {
         match &self.links {
-            Links::Middleware { base } | Links::Shared { base, .. } => base,
+            Links::Middleware { base } | Links::Shared { base, .. } | Links::Dashboard { base } => {
+                base
+            }
         }
     }
 
     /// The URL of `rest` (a path below the customer, maybe with a query).
     pub fn link(&self, rest: &str) -> String {
         match &self.links {
-            Links::Middleware { base } => {
-                let vendor = self.log.vendor_account_id.as_deref().unwrap_or_default();
+            Links::Middleware { base } | Links::Dashboard { base } => {
                 let id = percent_encoding::utf8_percent_encode(
                     &self.log.subject_id,
                     percent_encoding::NON_ALPHANUMERIC,
                 );
-                let sep = if rest.contains('?') { '&' } else { '?' };
-                format!(
-                    "{base}/api/v1/middleware/customers/{id}/{rest}{sep}vendorAccountId={vendor}"
-                )
+                let prefix = match &self.links {
+                    Links::Dashboard { .. } => "dashboard/customers",
+                    _ => "api/v1/middleware/customers",
+                };
+                let url = format!("{base}/{prefix}/{id}/{rest}");
+                match self.log.vendor_account_id.as_deref() {
+                    Some(vendor) => {
+                        let sep = if rest.contains('?') { '&' } else { '?' };
+                        format!("{url}{sep}vendorAccountId={vendor}")
+                    }
+                    None => url,
+                }
             }
             Links::Shared { base, handle } => format!("{base}/api/v1/c/{handle}/{rest}"),
         }
@@ -245,7 +256,9 @@ impl Subject {
             ..
         } = self;
         let base = match links {
-            Links::Middleware { base } | Links::Shared { base, .. } => base,
+            Links::Middleware { base } | Links::Shared { base, .. } | Links::Dashboard { base } => {
+                base
+            }
         };
         let rows = store.rows();
         if format == "json" {

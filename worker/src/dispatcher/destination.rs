@@ -7,7 +7,43 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use url::Host;
-use worker::Url;
+use worker::{Env, Url};
+
+use crate::api::ApiError;
+
+/// An endpoint URL as the admin and dashboard routes accept it: an absolute http(s) URL
+/// without credentials that [`refusal`] lets through (`ALLOW_INSECURE_WEBHOOKS` read from `env`).
+pub fn check_url(url: &str, env: &Env) -> Result<(), ApiError> {
+    let parsed = Url::parse(url).map_err(|_| {
+        ApiError::invalid(
+            "VALIDATION_ERROR",
+            Some("url".into()),
+            "must be an absolute URL",
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+        || parsed.host().is_none()
+    {
+        return Err(ApiError::invalid(
+            "VALIDATION_ERROR",
+            Some("url".into()),
+            "must be an http(s) URL without credentials",
+        ));
+    }
+    let insecure = env
+        .var("ALLOW_INSECURE_WEBHOOKS")
+        .is_ok_and(|v| v.to_string() == "1");
+    match refusal(&parsed, insecure) {
+        Some(why) => Err(ApiError::invalid(
+            "WEBHOOK_URL_NOT_ALLOWED",
+            Some("url".into()),
+            why,
+        )),
+        None => Ok(()),
+    }
+}
 
 /// Why a URL is refused, for the 400's message.
 pub fn refusal(url: &Url, allow_insecure: bool) -> Option<&'static str> {

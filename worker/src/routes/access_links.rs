@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use worker::{Request, Response, RouteContext};
 
 use crate::api::{ok, ApiError};
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::body::{read, Fields};
 use crate::checkpointing::checkpoint_json;
 use crate::close::serve::Subject;
@@ -15,7 +15,7 @@ use crate::links::{access_key, public_url, readiness, state_json, Policy};
 use crate::lookup::{require_middleware, require_vendor};
 use crate::query::Query;
 use crate::routes::middleware::named;
-use crate::store::Store;
+use crate::store::{CustomerFilter, Store};
 use crate::{clock, signing, AppState};
 
 fn answer(s: &Subject, link: Value) -> Value {
@@ -69,7 +69,8 @@ pub async fn get(req: Request, ctx: RouteContext<AppState>) -> Result<Response, 
 
 /// `POST …/access-link {policy?}`: 201 with the code, once.
 pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
-    let (_, s) = named(&req, &ctx).await?;
+    let (caller, s) = named(&req, &ctx).await?;
+    caller.require_write()?;
     let policy = policy_body(&mut req, false)
         .await?
         .unwrap_or(Policy::TwoTier);
@@ -80,7 +81,8 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
 
 /// `PATCH …/access-link {policy}`.
 pub async fn update(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
-    let (_, s) = named(&req, &ctx).await?;
+    let (caller, s) = named(&req, &ctx).await?;
+    caller.require_write()?;
     let policy = policy_body(&mut req, true)
         .await?
         .unwrap_or(Policy::TwoTier);
@@ -98,7 +100,8 @@ pub async fn rotate_code(
     mut req: Request,
     ctx: RouteContext<AppState>,
 ) -> Result<Response, ApiError> {
-    let (_, s) = named(&req, &ctx).await?;
+    let (caller, s) = named(&req, &ctx).await?;
+    caller.require_write()?;
     no_body(&mut req).await?;
     let key = access_key(&ctx.env)?;
     let link = manage::active(&s.store, &s.log).await?;
@@ -111,7 +114,8 @@ pub async fn rotate_code(
 
 /// `POST …/access-link/revoke`: the handle answers 410 from now on.
 pub async fn revoke(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
-    let (_, s) = named(&req, &ctx).await?;
+    let (caller, s) = named(&req, &ctx).await?;
+    caller.require_write()?;
     no_body(&mut req).await?;
     let link = manage::active(&s.store, &s.log).await?;
     manage::revoke(&s.store, &link, s.now_ms).await?;
@@ -128,7 +132,8 @@ pub async fn revoke(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
 
 /// `POST …/access-link/reissue {policy?}`: revokes the active link, 201 with a new one.
 pub async fn reissue(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
-    let (_, s) = named(&req, &ctx).await?;
+    let (caller, s) = named(&req, &ctx).await?;
+    caller.require_write()?;
     let asked = policy_body(&mut req, false).await?;
     let key = access_key(&ctx.env)?;
     let link = manage::active(&s.store, &s.log).await?;
@@ -163,7 +168,7 @@ pub async fn live(req: Request, ctx: RouteContext<AppState>) -> Result<Response,
 pub async fn readiness(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
     let store = Store::of(&ctx)?;
-    let caller = authenticate(&req, &store, now_ms).await?;
+    let caller = caller(&req, &ctx, &store, now_ms).await?;
     require_middleware(&caller)?;
     let q = Query::of(&req)?;
     let vendor = q.get("vendorAccountId");
@@ -193,7 +198,13 @@ pub async fn readiness(req: Request, ctx: RouteContext<AppState>) -> Result<Resp
     let max_scan = cursor + 4 * limit;
     'scan: while (rows.len() as u64) < limit && offset < max_scan {
         let (page, _) = store
-            .customers(&caller.tenant_id, caller.env(), None, limit as u32, offset)
+            .customers(
+                &caller.tenant_id,
+                caller.env(),
+                &CustomerFilter::default(),
+                limit as u32,
+                offset,
+            )
             .await?;
         let n = page.len() as u64;
         for c in &page {

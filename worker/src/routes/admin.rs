@@ -5,14 +5,14 @@ use serde_json::{json, Value};
 use worker::{Env, Request, Response, RouteContext};
 
 use crate::api::{ok, ApiError};
-use crate::auth::{authenticate_admin, secret_digest};
+use crate::auth::{authenticate_admin, dashboard, secret_digest};
 use crate::body::{read, Fields};
-use crate::dispatcher::destination;
+use crate::dispatcher::destination::check_url;
 use crate::store::{KeyInfo, Store, TenantRow, VendorAccountRow, WebhookEndpointRow};
 use crate::{clock, ids, query, AppState};
 
 /// Rate limit of new keys unless given: the `DEFAULT_RATE_LIMIT_PER_MINUTE` var, else 1200.
-fn default_rate_limit(env: &Env) -> u32 {
+pub(crate) fn default_rate_limit(env: &Env) -> u32 {
     env.var("DEFAULT_RATE_LIMIT_PER_MINUTE")
         .ok()
         .and_then(|v| v.to_string().parse().ok())
@@ -20,7 +20,7 @@ fn default_rate_limit(env: &Env) -> u32 {
 }
 
 /// An optional non-negative integer field; `null` is "unlimited" and distinct from absent.
-fn optional_count(
+pub(crate) fn optional_count(
     fields: &mut Fields<'_>,
     name: &str,
     max: u64,
@@ -142,6 +142,59 @@ pub async fn update_tenant(
     ok(&tenant_json(&tenant), 200)
 }
 
+/// A key's environment as a body names it: `sandbox|test` or `production|live`.
+pub(crate) fn key_environment(text: &str) -> Result<&'static str, ApiError> {
+    match text {
+        "sandbox" | "test" => Ok("sandbox"),
+        "production" | "live" => Ok("production"),
+        _ => Err(ApiError::invalid(
+            "VALIDATION_ERROR",
+            Some("environment".into()),
+            "must be \"sandbox\" or \"production\"",
+        )),
+    }
+}
+
+/// Stores a new key — `pk_test_`/`pk_live_` + 16 hex digits, a fresh secret kept only as its
+/// digest — and returns the creation answer, the only one that shows the secret.
+pub(crate) async fn issue_key(
+    store: &Store,
+    tenant_id: String,
+    environment: &str,
+    name: String,
+    rate_limit_per_minute: u32,
+) -> Result<Value, ApiError> {
+    let prefix = if environment == "sandbox" {
+        "pk_test_"
+    } else {
+        "pk_live_"
+    };
+    let public_id = format!("{prefix}{}", hex::encode(ids::random_bytes::<8>()?));
+    let secret = ids::new_secret()?;
+    let info = KeyInfo {
+        public_id: public_id.clone(),
+        tenant_id,
+        environment: environment.into(),
+        name,
+        enabled: 1,
+        rate_limit_per_minute,
+        created_at: clock::rfc3339(clock::now_ms()),
+        ..KeyInfo::default()
+    };
+    store.insert_key(&info, &secret_digest(&secret)).await?;
+    Ok(json!({
+        "publicKey": public_id,
+        "secretKey": secret,
+        "fullKey": format!("{public_id}.{secret}"),
+        "environment": info.environment,
+        "name": info.name,
+        "rateLimitPerMinute": rate_limit_per_minute,
+        "enabled": true,
+        "createdAt": info.created_at,
+        "message": "Store the secret now: it is not shown again.",
+    }))
+}
+
 pub async fn create_key(
     mut req: Request,
     ctx: RouteContext<AppState>,
@@ -149,54 +202,14 @@ pub async fn create_key(
     let (store, body) = setup(&mut req, &ctx).await?;
     let tenant = tenant_or_404(&store, &ctx).await?;
     let mut f = Fields::parse(&body, "")?;
-    let environment = f.required_string("environment", 20)?;
-    let prefix = match environment.as_str() {
-        "sandbox" | "test" => "pk_test_",
-        "production" | "live" => "pk_live_",
-        _ => {
-            return Err(ApiError::invalid(
-                "VALIDATION_ERROR",
-                Some("environment".into()),
-                "must be \"sandbox\" or \"production\"",
-            ))
-        }
-    };
-    let environment = if prefix == "pk_test_" {
-        "sandbox"
-    } else {
-        "production"
-    };
+    let environment = key_environment(&f.required_string("environment", 20)?)?;
     let name = f.string("name", 200)?.unwrap_or_else(|| "default".into());
     let limit = optional_count(&mut f, "rateLimitPerMinute", 1_000_000)?
         .flatten()
         .map_or(default_rate_limit(&ctx.env), |n| n as u32);
     f.finish()?;
-    let public_id = format!("{prefix}{}", hex::encode(ids::random_bytes::<8>()?));
-    let secret = ids::new_secret()?;
-    let info = KeyInfo {
-        public_id: public_id.clone(),
-        tenant_id: tenant.id,
-        environment: environment.into(),
-        name,
-        enabled: 1,
-        rate_limit_per_minute: limit,
-        created_at: clock::rfc3339(clock::now_ms()),
-    };
-    store.insert_key(&info, &secret_digest(&secret)).await?;
-    ok(
-        &json!({
-            "publicKey": public_id,
-            "secretKey": secret,
-            "fullKey": format!("{public_id}.{secret}"),
-            "environment": info.environment,
-            "name": info.name,
-            "rateLimitPerMinute": limit,
-            "enabled": true,
-            "createdAt": info.created_at,
-            "message": "Store the secret now: it is not shown again.",
-        }),
-        201,
-    )
+    let created = issue_key(&store, tenant.id, environment, name, limit).await?;
+    ok(&created, 201)
 }
 
 pub async fn update_key(
@@ -234,7 +247,9 @@ pub async fn update_key(
         )
         .await?;
     ok(
-        &json!({"publicKey": info.public_id, "environment": info.environment, "enabled": info.enabled == 1, "rateLimitPerMinute": info.rate_limit_per_minute}),
+        // A revoked key stays disabled whatever was asked (the store keeps it so).
+        &json!({"publicKey": info.public_id, "environment": info.environment,
+                "enabled": info.enabled == 1 && info.revoked_at.is_none(), "rateLimitPerMinute": info.rate_limit_per_minute}),
         200,
     )
 }
@@ -268,37 +283,50 @@ pub async fn create_vendor_account(
     )
 }
 
-/// http(s) URL without credentials.
-fn check_url(url: &str, env: &Env) -> Result<(), ApiError> {
-    let parsed = worker::Url::parse(url).map_err(|_| {
-        ApiError::invalid(
-            "VALIDATION_ERROR",
-            Some("url".into()),
-            "must be an absolute URL",
-        )
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https")
-        || !parsed.username().is_empty()
-        || parsed.password().is_some()
-        || parsed.host().is_none()
-    {
-        return Err(ApiError::invalid(
-            "VALIDATION_ERROR",
-            Some("url".into()),
-            "must be an http(s) URL without credentials",
-        ));
-    }
-    let insecure = env
-        .var("ALLOW_INSECURE_WEBHOOKS")
-        .is_ok_and(|v| v.to_string() == "1");
-    match destination::refusal(&parsed, insecure) {
-        Some(why) => Err(ApiError::invalid(
-            "WEBHOOK_URL_NOT_ALLOWED",
-            Some("url".into()),
-            why,
-        )),
-        None => Ok(()),
-    }
+/// A new endpoint's signing secret.
+pub(crate) fn new_webhook_secret() -> Result<String, ApiError> {
+    Ok(format!("whsec_{}", ids::new_secret()?))
+}
+
+/// Stores a new endpoint (its URL already checked) and returns the creation answer, the only
+/// one besides a rotation's that shows the secret.
+pub(crate) async fn insert_webhook(
+    store: &Store,
+    tenant_id: String,
+    environment: String,
+    url: String,
+    description: Option<String>,
+) -> Result<Value, ApiError> {
+    let w = WebhookEndpointRow {
+        id: ids::new_id("webhook_")?,
+        tenant_id,
+        environment,
+        url,
+        description,
+        secret: new_webhook_secret()?,
+        enabled: 1,
+        created_at: clock::rfc3339(clock::now_ms()),
+        ..WebhookEndpointRow::default()
+    };
+    store.insert_webhook_endpoint(&w).await?;
+    Ok(
+        json!({"id": w.id, "url": w.url, "environment": w.environment, "description": w.description, "secret": w.secret,
+               "enabled": true, "createdAt": w.created_at, "message": "Store the secret now: it is not shown again."}),
+    )
+}
+
+/// Rotates endpoint `id`'s secret with the body `{overlapSeconds?}` (default a day, at most 7
+/// days): the old secret keeps signing alongside the new one until the overlap ends.
+pub(crate) async fn rotate_webhook(store: &Store, id: &str, body: &str) -> Result<Value, ApiError> {
+    let mut f = Fields::parse(if body.trim().is_empty() { "{}" } else { body }, "")?;
+    let overlap = optional_count(&mut f, "overlapSeconds", 7 * 86_400)?
+        .flatten()
+        .unwrap_or(86_400);
+    f.finish()?;
+    let secret = new_webhook_secret()?;
+    let until = clock::now_ms() + overlap * 1000;
+    store.rotate_webhook_secret(id, &secret, until).await?;
+    Ok(json!({"id": id, "secret": secret, "previousSecretValidUntil": clock::rfc3339(until)}))
 }
 
 pub async fn create_webhook(
@@ -320,24 +348,8 @@ pub async fn create_webhook(
     }
     let description = f.string("description", 500)?;
     f.finish()?;
-    let w = WebhookEndpointRow {
-        id: ids::new_id("webhook_")?,
-        tenant_id: tenant.id,
-        environment,
-        url,
-        description,
-        secret: format!("whsec_{}", ids::new_secret()?),
-        previous_secret: None,
-        previous_until_ms: 0,
-        enabled: 1,
-        created_at: clock::rfc3339(clock::now_ms()),
-    };
-    store.insert_webhook_endpoint(&w).await?;
-    ok(
-        &json!({"id": w.id, "url": w.url, "environment": w.environment, "description": w.description, "secret": w.secret,
-                "enabled": true, "createdAt": w.created_at, "message": "Store the secret now: it is not shown again."}),
-        201,
-    )
+    let created = insert_webhook(&store, tenant.id, environment, url, description).await?;
+    ok(&created, 201)
 }
 
 pub async fn rotate_webhook_secret(
@@ -350,18 +362,7 @@ pub async fn rotate_webhook_secret(
         .webhook_endpoint(id)
         .await?
         .ok_or_else(|| ApiError::not_found("WEBHOOK_NOT_FOUND", "no such webhook endpoint"))?;
-    let mut f = Fields::parse(if body.trim().is_empty() { "{}" } else { &body }, "")?;
-    let overlap = optional_count(&mut f, "overlapSeconds", 7 * 86_400)?
-        .flatten()
-        .unwrap_or(86_400);
-    f.finish()?;
-    let secret = format!("whsec_{}", ids::new_secret()?);
-    let until = clock::now_ms() + overlap * 1000;
-    store.rotate_webhook_secret(&w.id, &secret, until).await?;
-    ok(
-        &json!({"id": w.id, "secret": secret, "previousSecretValidUntil": clock::rfc3339(until)}),
-        200,
-    )
+    ok(&rotate_webhook(&store, &w.id, &body).await?, 200)
 }
 
 /// `embedOrigins`: at most 16 origins (`https://host[:port]`, or `http://` for loopback), each
@@ -396,4 +397,50 @@ fn embed_origins(list: &str) -> Result<String, ApiError> {
         origins.push(text);
     }
     serde_json::to_string(&origins).map_err(|e| ApiError::internal("origins", e))
+}
+
+/// `POST /admin/tenants/:id/dashboard-tokens {userId?, role?, ttlSeconds?}`: a dashboard token
+/// (HS256) for a user of the tenant. Tokens are not stored: they expire.
+pub async fn mint_dashboard_token(
+    mut req: Request,
+    ctx: RouteContext<AppState>,
+) -> Result<Response, ApiError> {
+    let (store, body) = setup(&mut req, &ctx).await?;
+    let tenant = tenant_or_404(&store, &ctx).await?;
+    let mut f = Fields::parse(if body.trim().is_empty() { "{}" } else { &body }, "")?;
+    let user = f.string("userId", 200)?.unwrap_or_else(|| "admin".into());
+    if user.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "VALIDATION_ERROR",
+            Some("userId".into()),
+            "must not be blank",
+        ));
+    }
+    let role = f.string("role", 20)?.unwrap_or_else(|| "admin".into());
+    if dashboard::role_of(&role).is_none() {
+        return Err(ApiError::invalid(
+            "VALIDATION_ERROR",
+            Some("role".into()),
+            "must be \"admin\" or \"viewer\"",
+        ));
+    }
+    let ttl = optional_count(&mut f, "ttlSeconds", dashboard::MAX_TTL_SECONDS)?
+        .flatten()
+        .unwrap_or(3600)
+        .max(1);
+    f.finish()?;
+    let key = dashboard::hs256_key(&ctx.env)?;
+    let claims = dashboard::DashboardClaims {
+        iss: dashboard::ISSUER.into(),
+        aud: dashboard::AUDIENCE.into(),
+        sub: user.clone(),
+        tenant: tenant.id.clone(),
+        role: role.clone(),
+    };
+    let (token, expires_ms) = dashboard::mint(&key, claims, clock::now_ms(), ttl)?;
+    ok(
+        &json!({"token": token, "tokenType": "Bearer", "tenantId": tenant.id, "userId": user, "role": role,
+                "expiresAt": clock::rfc3339(expires_ms)}),
+        201,
+    )
 }

@@ -4,13 +4,13 @@ use serde_json::{json, Value};
 use worker::{Request, Response, RouteContext};
 
 use crate::api::{json_response, ok, ok_text, ApiError};
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::body::{read, Fields};
 use crate::checkpointing::{self, checkpoint_json, Keep};
 use crate::idempotency::{self, Outcome};
 use crate::ingest::{self, MAX_ID_CHARS};
 use crate::lookup::{self, find_customer_log};
-use crate::query::Query;
+use crate::query::{self, Query};
 use crate::scope::{self, Resolved, Scope, ScopeInput};
 use crate::signing::{self, Keys};
 use crate::store::{CheckpointFilter, LogRow, Store};
@@ -55,11 +55,25 @@ async fn close(
 pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
     let store = Store::of(&ctx)?;
-    let caller = authenticate(&req, &store, now_ms).await?;
+    let caller = caller(&req, &ctx, &store, now_ms).await?;
+    caller.require_write()?;
     let key = idempotency::key(&req)?;
     let body = read(&mut req).await?;
     let mut f = Fields::parse(if body.trim().is_empty() { "{}" } else { &body }, "")?;
-    let customer_id = f.string("customerId", MAX_ID_CHARS)?;
+    // The dashboard names the customer in the path (`/dashboard/customers/:customerId/checkpoint`).
+    let in_path = ctx
+        .param("customerId")
+        .map(|_| query::param(&ctx, "customerId"));
+    let customer_id = match (in_path, f.string("customerId", MAX_ID_CHARS)?) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "VALIDATION_ERROR",
+                Some("customerId".into()),
+                "is in the path; leave it out of the body",
+            ))
+        }
+        (path, body) => path.or(body),
+    };
     if let Some(c) = &customer_id {
         ingest::check_id(c, "customerId")?;
     }
@@ -170,11 +184,14 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
 pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
     let store = Store::of(&ctx)?;
-    let caller = authenticate(&req, &store, now_ms).await?;
+    let caller = caller(&req, &ctx, &store, now_ms).await?;
     let q = Query::of(&req)?;
     let limit = q.int("limit", 25, 1, 100)?;
     let offset = q.int("offset", 0, 0, u64::from(u32::MAX))?;
-    let log = match q.get("customerId") {
+    let in_path = ctx
+        .param("customerId")
+        .map(|_| query::param(&ctx, "customerId"));
+    let log = match in_path.as_deref().or(q.get("customerId")) {
         Some(c) => Some(find_customer_log(&store, &caller, c, q.get("vendorAccountId")).await?),
         None => None,
     };

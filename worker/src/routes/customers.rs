@@ -1,15 +1,19 @@
-//! `GET /api/v1/balance/customers`, `/customers/summary`, `/customers/:customerId`.
+//! `GET /api/v1/balance/customers`, `/customers/summary`, `/customers/:customerId` — also the
+//! dashboard's `/dashboard/customers…` (same handlers, a dashboard token in front).
 
 use serde_json::{json, Value};
 use vericord_core::Amount;
 use worker::{Request, Response, RouteContext};
 
 use crate::api::{number, ok, ApiError};
-use crate::auth::{authenticate, Caller};
+use crate::auth::{caller, Caller};
 use crate::query::{self, Query};
 use crate::routes::views::status_of;
 use crate::scope::parse_time;
-use crate::store::{join, CustomerRow, Page, Store};
+use crate::store::{
+    join, CustomerFilter, CustomerRow, Page, RecordFilter, Store, CUSTOMER_SORTS, RECORD_SORTS,
+    RECORD_STATUSES,
+};
 use crate::{checkpointing, clock, AppState};
 
 fn balance(text: &str) -> Result<Amount, ApiError> {
@@ -28,6 +32,9 @@ fn customer_json(c: &CustomerRow) -> Result<Value, ApiError> {
         "computedBalance": number(balance(&c.balance)?),
         "firstActivityAt": c.created_at,
         "lastActivityAt": c.last_received_at,
+        "displayName": c.display_name,
+        "source": c.created_by,
+        "profile": c.profile.as_deref().and_then(|p| serde_json::from_str::<Value>(p).ok()),
     }))
 }
 
@@ -37,15 +44,23 @@ fn pagination(page: u64, limit: u64, total: u64) -> Value {
 
 pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let store = Store::of(&ctx)?;
-    let caller = authenticate(&req, &store, clock::now_ms()).await?;
+    let caller = caller(&req, &ctx, &store, clock::now_ms()).await?;
     let q = Query::of(&req)?;
     let page = q.int("page", 1, 1, 1_000_000)?;
     let limit = q.int("limit", 25, 1, 100)?;
+    let filter = CustomerFilter {
+        search: q.text("search", 200)?,
+        vendor: q.text("vendorAccountId", 64)?,
+        source: q.one_of("source", &["manual", "integration"])?,
+        health: q.one_of("health", &["healthy", "pending", "failed"])?,
+        sort: q.one_of("sortBy", CUSTOMER_SORTS)?.unwrap_or("customerId"),
+        order: q.one_of("sortOrder", &["asc", "desc"])?.unwrap_or("asc"),
+    };
     let (rows, total) = store
         .customers(
             &caller.tenant_id,
             caller.env(),
-            q.get("search"),
+            &filter,
             limit as u32,
             (page - 1) * limit,
         )
@@ -62,7 +77,7 @@ pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response,
 
 pub async fn summary(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let store = Store::of(&ctx)?;
-    let caller = authenticate(&req, &store, clock::now_ms()).await?;
+    let caller = caller(&req, &ctx, &store, clock::now_ms()).await?;
     let t = store
         .customer_summary(&caller.tenant_id, caller.env())
         .await?;
@@ -110,25 +125,44 @@ async fn find(
 pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
     let store = Store::of(&ctx)?;
-    let caller = authenticate(&req, &store, now_ms).await?;
+    let caller = caller(&req, &ctx, &store, now_ms).await?;
     let q = Query::of(&req)?;
     let customer_id = query::param(&ctx, "customerId");
     let c = find(&store, &caller, &customer_id, &q).await?;
     let page = q.int("deltaPage", 1, 1, 1_000_000)?;
     let limit = q.int("deltaLimit", 20, 1, 100)?;
     let period = q.period("period")?;
+    let filter = record_filter(&q)?;
     let at = Page {
         limit,
         offset: (page - 1) * limit,
     };
-    let (rows, total) = match &period {
+    let (rows, total, more) = match &period {
+        _ if !filter.is_unfiltered() || filter.sort != "time" || filter.order != "desc" => {
+            if period.is_some() {
+                return Err(ApiError::invalid(
+                    "VALIDATION_ERROR",
+                    Some("period".into()),
+                    "cannot be combined with filters or sorting; use startDate and endDate",
+                ));
+            }
+            // Filtered: one row past the page says whether there is a next one.
+            let mut rows = store
+                .filtered_activity(&c.id, &filter, limit + 1, at.offset)
+                .await?;
+            let more = rows.len() as u64 > limit;
+            rows.truncate(limit as usize);
+            (rows, None, more)
+        }
         Some(p) => {
             let total = store.month(&c.id, p).await?.accepted;
-            (store.month_activity(&c.id, p, total, &at).await?, total)
+            let rows = store.month_activity(&c.id, p, total, &at).await?;
+            (rows, Some(total), page * limit < total)
         }
         None => (
             store.activity(&c.id, c.records_total, &at).await?,
-            c.records_total,
+            Some(c.records_total),
+            page * limit < c.records_total,
         ),
     };
     let items: Vec<Value> = rows
@@ -163,8 +197,44 @@ pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
         }),
         None => Value::Null,
     };
-    data["recentActivity"] = json!({"items": items, "pagination": pagination(page, limit, total)});
+    let mut paging = match total {
+        Some(total) => pagination(page, limit, total),
+        None => json!({"page": page, "limit": limit, "total": null, "totalPages": null}),
+    };
+    paging["hasMore"] = more.into();
+    data["recentActivity"] = json!({"items": items, "pagination": paging});
     ok(&data, 200)
+}
+
+/// The detail's record filters: `status, reason, startDate, endDate, search, sortBy, sortOrder`.
+fn record_filter(q: &Query) -> Result<RecordFilter<'_>, ApiError> {
+    let time = |name: &str| -> Result<Option<u64>, ApiError> {
+        q.get(name).map(|t| parse_time(t, name)).transpose()
+    };
+    let (start, end) = (time("startDate")?, time("endDate")?);
+    // A date alone as endDate means through that day.
+    let end = end.map(|ms| match q.get("endDate") {
+        Some(t) if t.len() == 10 => ms + 86_400_000,
+        _ => ms,
+    });
+    if let (Some(s), Some(e)) = (start, end) {
+        if s >= e {
+            return Err(ApiError::invalid(
+                "VALIDATION_ERROR",
+                Some("endDate".into()),
+                "must be after startDate",
+            ));
+        }
+    }
+    Ok(RecordFilter {
+        status: q.one_of("status", RECORD_STATUSES)?,
+        reason: q.text("reason", 200)?,
+        from: start.map(clock::rfc3339),
+        to: end.map(clock::rfc3339),
+        search: q.text("search", 200)?,
+        sort: q.one_of("sortBy", RECORD_SORTS)?.unwrap_or("time"),
+        order: q.one_of("sortOrder", &["asc", "desc"])?.unwrap_or("desc"),
+    })
 }
 
 /// A month-pinned view: what was received in the month (and of it failed) from the month's

@@ -7,7 +7,7 @@ use serde_json::json;
 use worker::{Request, Response, RouteContext};
 
 use crate::api::{ok, ApiError};
-use crate::auth::{authenticate, Caller};
+use crate::auth::{authenticate, caller, Caller};
 use crate::body::{read, Fields};
 use crate::checkpointing::checkpoint_json;
 use crate::close::identity::Recorder;
@@ -22,14 +22,17 @@ use crate::store::{LogRow, Store};
 use crate::{clock, ingest, AppState};
 
 /// A middleware caller and the customer log its request names (`vendorAccountId` in the query).
+/// The dashboard serves these answers too, to direct vendors as well (`/dashboard/customers/…`).
 pub async fn named(
     req: &Request,
     ctx: &RouteContext<AppState>,
 ) -> Result<(Caller, Subject), ApiError> {
     let now_ms = clock::now_ms();
     let store = Store::of(ctx)?;
-    let caller = authenticate(req, &store, now_ms).await?;
-    require_middleware(&caller)?;
+    let caller = caller(req, ctx, &store, now_ms).await?;
+    if !caller.is_dashboard() {
+        require_middleware(&caller)?;
+    }
     let query = Query::of(req)?;
     let customer_id = query::param(ctx, "customerId");
     let vendor = query.get("vendorAccountId");
@@ -49,6 +52,11 @@ pub async fn subject(
     let recorder = Recorder::of(&store, &log).await?;
     let keys = signing::keys(&ctx.env)?;
     let base = base_url(req).unwrap_or_default();
+    let links = if req.path().starts_with("/dashboard/") {
+        Links::Dashboard { base }
+    } else {
+        Links::Middleware { base }
+    };
     Ok(Subject {
         store,
         log,
@@ -56,7 +64,7 @@ pub async fn subject(
         keys,
         query,
         now_ms,
-        links: Links::Middleware { base },
+        links,
     })
 }
 

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod bench;
 pub mod checkpoints;
 pub mod customers;
+pub mod dashboard;
 pub mod delta;
 pub mod derive;
 pub mod health;
@@ -56,6 +57,8 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         post_async "/api/v1/c/:handle/compare" => shared::compare,
         get_async "/api/v1/c/:handle/export" => shared::export,
         get_async "/api/v1/c/:handle/disclosure" => shared::disclosure,
+        // A verification package shared by its link (docs/DASHBOARD.md): the id is the capability.
+        get_async "/api/v1/verification-packages/:packageId" => dashboard::verification::get,
         // Balance API (X-Api-Key).
         post_async "/api/v1/balance/delta" => delta::emit,
         post_async "/api/v1/balance/delta/batch" => delta::batch,
@@ -91,6 +94,45 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         post_async "/api/v1/middleware/customers/:customerId/access-link/reissue" => access_links::reissue,
         get_async "/api/v1/middleware/customers/:customerId/live" => access_links::live,
         get_async "/api/v1/middleware/readiness" => access_links::readiness,
+        // Dashboard (Bearer JWT + X-Environment; source doc 001). The handlers shared with the
+        // Balance and middleware routes authenticate by path (auth::caller).
+        get_async "/dashboard/customers" => customers::list,
+        post_async "/dashboard/customers" => dashboard::customers::create,
+        get_async "/dashboard/customers/summary" => customers::summary,
+        get_async "/dashboard/customers/batch-checkpoints/export" => dashboard::checkpoints::batch_export,
+        get_async "/dashboard/customers/:customerId" => customers::detail,
+        get_async "/dashboard/customers/:customerId/export" => dashboard::customers::export,
+        get_async "/dashboard/customers/:customerId/receipt" => receipts::customer_receipt,
+        get_async "/dashboard/customers/:customerId/invoice-proof" => receipts::customer_receipt,
+        post_async "/dashboard/customers/:customerId/checkpoint" => checkpoints::create,
+        get_async "/dashboard/customers/:customerId/checkpoints" => checkpoints::list,
+        get_async "/dashboard/customers/:customerId/checkpoint-fingerprints" => dashboard::checkpoints::fingerprints,
+        get_async "/dashboard/customers/:customerId/checkpoints/fingerprints" => dashboard::checkpoints::fingerprints,
+        get_async "/dashboard/customers/:customerId/fingerprints" => dashboard::checkpoints::fingerprints,
+        post_async "/dashboard/customers/:customerId/verification-package" => dashboard::verification::create,
+        get_async "/dashboard/customers/:customerId/close-package" => middleware::close_package,
+        get_async "/dashboard/customers/:customerId/periods" => middleware::list_periods,
+        get_async "/dashboard/customers/:customerId/periods/:checkpointId" => middleware::period,
+        get_async "/dashboard/customers/:customerId/access-link" => access_links::get,
+        post_async "/dashboard/customers/:customerId/access-link" => access_links::create,
+        patch_async "/dashboard/customers/:customerId/access-link" => access_links::update,
+        post_async "/dashboard/customers/:customerId/access-link/rotate-code" => access_links::rotate_code,
+        post_async "/dashboard/customers/:customerId/access-link/revoke" => access_links::revoke,
+        post_async "/dashboard/customers/:customerId/access-link/reissue" => access_links::reissue,
+        get_async "/dashboard/customers/:customerId/live" => access_links::live,
+        // -- dashboard: webhooks and API keys --
+        get_async "/dashboard/webhooks" => dashboard::webhooks::list,
+        post_async "/dashboard/webhooks" => dashboard::webhooks::create,
+        get_async "/dashboard/webhooks/:webhookId" => dashboard::webhooks::get,
+        delete_async "/dashboard/webhooks/:webhookId" => dashboard::webhooks::delete,
+        post_async "/dashboard/webhooks/:webhookId/rotate-secret" => dashboard::webhooks::rotate_secret,
+        get_async "/dashboard/api-keys" => dashboard::api_keys::list,
+        post_async "/dashboard/api-keys" => dashboard::api_keys::create,
+        get_async "/dashboard/api-keys/:publicId" => dashboard::api_keys::get,
+        delete_async "/dashboard/api-keys/:publicId" => dashboard::api_keys::revoke,
+        post_async "/dashboard/api-keys/:publicId/rotate" => dashboard::api_keys::rotate,
+        post_async "/dashboard/api-keys/:publicId/revoke" => dashboard::api_keys::revoke,
+        // -- end dashboard: webhooks and API keys --
         // Admin (bearer ADMIN_TOKEN).
         post_async "/admin/tenants" => admin::create_tenant,
         get_async "/admin/tenants/:id" => admin::get_tenant,
@@ -100,6 +142,7 @@ pub fn router(state: AppState) -> Router<'static, AppState> {
         post_async "/admin/tenants/:id/vendor-accounts" => admin::create_vendor_account,
         post_async "/admin/tenants/:id/webhooks" => admin::create_webhook,
         post_async "/admin/webhooks/:webhookId/rotate-secret" => admin::rotate_webhook_secret,
+        post_async "/admin/tenants/:id/dashboard-tokens" => admin::mint_dashboard_token,
         // Benchmarks only: 404 unless the BENCH_ROUTES var is "1".
         post_async "/bench/raw-insert" => bench::raw_insert,
         post_async "/bench/drain/:customerId" => bench::drain,

@@ -9,7 +9,7 @@ use vericord_core::{Amount, Hash};
 use worker::{Request, Response, RouteContext};
 
 use crate::api::{amount_json, number, ok, ApiError};
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::checkpointing::{self, checkpoint_json, Keep};
 use crate::lookup::find_customer_log;
 use crate::proofs::{hex, TreeReader};
@@ -46,7 +46,7 @@ pub async fn customer_receipt(
 ) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
     let store = Store::of(&ctx)?;
-    let caller = authenticate(&req, &store, now_ms).await?;
+    let caller = caller(&req, &ctx, &store, now_ms).await?;
     let q = Query::of(&req)?;
     let customer_id = &query::param(&ctx, "customerId");
     let input = ScopeInput {
@@ -191,7 +191,7 @@ pub async fn customer_receipt(
 pub async fn receipt(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
     let store = Store::of(&ctx)?;
-    let caller = authenticate(&req, &store, now_ms).await?;
+    let caller = caller(&req, &ctx, &store, now_ms).await?;
     let id = &query::param(&ctx, "id");
     if id.starts_with("rec_") {
         return record_receipt(&req, &ctx, &store, &caller, id, now_ms).await;

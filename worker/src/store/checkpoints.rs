@@ -395,3 +395,117 @@ impl Store {
         .await
     }
 }
+
+/// A customer and its closing checkpoint of a period, if it has one (the batch export).
+#[derive(Deserialize)]
+pub struct BatchRow {
+    pub log_id: String,
+    pub subject_id: String,
+    pub vendor_account_id: Option<String>,
+    pub checkpoint_id: Option<String>,
+    pub root: Option<String>,
+    pub size: Option<u64>,
+    pub start_size: Option<u64>,
+    pub count: Option<u64>,
+    pub opening: Option<String>,
+    pub closing: Option<String>,
+    pub key_id: Option<String>,
+    pub created_at: Option<String>,
+}
+
+impl Store {
+    /// Every checkpoint of a log labelled `label`, largest first.
+    pub async fn label_checkpoints(
+        &self,
+        log_id: &str,
+        label: &str,
+        limit: u32,
+    ) -> Result<Vec<CheckpointRow>, ApiError> {
+        self.all(
+            concat!(
+                select_checkpoint!(),
+                "WHERE log_id = ?1 AND label = ?2 ORDER BY size DESC, created_at DESC LIMIT ?3"
+            ),
+            &[log_id.into(), label.into(), Arg::Big(limit.into())],
+        )
+        .await
+    }
+
+    /// A page of a tenant's customers after `after` (a log id), each with its closing
+    /// checkpoint of `label` when there is one: one query per page, however many customers.
+    pub async fn batch_checkpoints(
+        &self,
+        tenant_id: &str,
+        environment: &str,
+        label: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<BatchRow>, ApiError> {
+        self.all(
+            "SELECT l.id AS log_id, l.subject_id, l.vendor_account_id, c.id AS checkpoint_id, c.root, c.size, c.start_size, \
+             c.count, c.opening, c.closing, c.key_id, c.created_at \
+             FROM logs l LEFT JOIN checkpoints c ON c.id = (SELECT c2.id FROM checkpoints c2 \
+               WHERE c2.log_id = l.id AND c2.closed = 1 AND c2.label = ?3 ORDER BY c2.size DESC LIMIT 1) \
+             WHERE l.tenant_id = ?1 AND l.environment = ?2 AND l.kind = 'customer' AND l.id > ?4 \
+             ORDER BY l.id LIMIT ?5",
+            &[tenant_id.into(), environment.into(), label.into(), after.into(), Arg::Big(limit.into())],
+        )
+        .await
+    }
+}
+
+/// A verification package's parameters (the package is rebuilt from them).
+#[derive(Deserialize)]
+pub struct VerificationPackageRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub environment: String,
+    pub log_id: String,
+    pub checkpoint_id: String,
+    pub requested: u64,
+    pub created_at: String,
+}
+
+impl Store {
+    /// Records a package's parameters once; returns the stored row (the first one made for
+    /// the same log, checkpoint and size, so a repeated request shares one link).
+    pub async fn put_verification_package(
+        &self,
+        row: &VerificationPackageRow,
+        user: Option<&str>,
+    ) -> Result<VerificationPackageRow, ApiError> {
+        self.run(
+            "INSERT INTO verification_packages (id, tenant_id, environment, log_id, checkpoint_id, requested, created_by, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (log_id, checkpoint_id, requested) DO NOTHING",
+            &[
+                (&row.id).into(),
+                (&row.tenant_id).into(),
+                (&row.environment).into(),
+                (&row.log_id).into(),
+                (&row.checkpoint_id).into(),
+                Arg::Big(row.requested),
+                user.into(),
+                (&row.created_at).into(),
+            ],
+        )
+        .await?;
+        self.first(
+            "SELECT id, tenant_id, environment, log_id, checkpoint_id, requested, created_at FROM verification_packages \
+             WHERE log_id = ?1 AND checkpoint_id = ?2 AND requested = ?3",
+            &[(&row.log_id).into(), (&row.checkpoint_id).into(), Arg::Big(row.requested)],
+        )
+        .await?
+        .ok_or_else(|| ApiError::internal("verification package", "vanished"))
+    }
+
+    pub async fn verification_package(
+        &self,
+        id: &str,
+    ) -> Result<Option<VerificationPackageRow>, ApiError> {
+        self.first(
+            "SELECT id, tenant_id, environment, log_id, checkpoint_id, requested, created_at FROM verification_packages WHERE id = ?1",
+            &[id.into()],
+        )
+        .await
+    }
+}

@@ -19,12 +19,60 @@ pub struct CustomerRow {
     pub records_total: u64,
     pub records_failed: u64,
     pub last_received_at: Option<String>,
+    pub display_name: Option<String>,
+    pub profile: Option<String>,
+    pub created_by: String,
 }
 
 macro_rules! select_customer {
     () => {
         "SELECT l.id, l.subject_id, l.vendor_account_id, l.partition, l.size, l.balance, l.created_at, \
-         l.records_total, l.records_failed, l.last_received_at FROM logs l "
+         l.records_total, l.records_failed, l.last_received_at, l.display_name, l.profile, l.created_by FROM logs l "
+    };
+}
+
+/// Which customers a listing shows, and in what order. `sort` and `order` are values the
+/// route checked (`CUSTOMER_SORTS`, `asc`/`desc`); they are bound, never spliced into SQL.
+#[derive(Default)]
+pub struct CustomerFilter<'a> {
+    /// A substring of the customer id or display name.
+    pub search: Option<&'a str>,
+    pub vendor: Option<&'a str>,
+    /// `manual` or `integration`.
+    pub source: Option<&'a str>,
+    /// `healthy` (every record verified), `pending` (some waiting) or `failed` (some failed).
+    pub health: Option<&'a str>,
+    pub sort: &'a str,
+    pub order: &'a str,
+}
+
+/// The sort keys of a customer listing.
+pub const CUSTOMER_SORTS: &[&str] = &[
+    "customerId",
+    "createdAt",
+    "lastActivityAt",
+    "totalDeltas",
+    "balance",
+];
+
+/// The WHERE of a customer listing (parameters ?1 … ?6).
+macro_rules! customer_where {
+    () => {
+        "WHERE l.tenant_id = ?1 AND l.environment = ?2 AND l.kind = 'customer' \
+         AND (?3 IS NULL OR instr(l.subject_id, ?3) > 0 OR instr(COALESCE(l.display_name, ''), ?3) > 0) \
+         AND (?4 IS NULL OR l.vendor_account_id = ?4) AND (?5 IS NULL OR l.created_by = ?5) \
+         AND (?6 IS NULL OR (?6 = 'failed' AND l.records_failed > 0) \
+              OR (?6 = 'pending' AND l.records_total > l.size + l.records_failed) \
+              OR (?6 = 'healthy' AND l.records_failed = 0 AND l.records_total = l.size)) "
+    };
+}
+
+/// One sort key expression for sort ?7 (balance sorts by units, then nanos).
+macro_rules! customer_key {
+    () => {
+        "CASE ?7 WHEN 'customerId' THEN l.subject_id WHEN 'createdAt' THEN l.created_at \
+         WHEN 'lastActivityAt' THEN COALESCE(l.last_received_at, '') WHEN 'totalDeltas' THEN l.records_total \
+         WHEN 'balance' THEN l.balance_units END"
     };
 }
 
@@ -70,31 +118,59 @@ impl Page {
 }
 
 impl Store {
-    /// One page of customers, filtered by a substring of the customer id.
+    /// One page of customers as `filter` selects and orders them, with how many it selects.
     pub async fn customers(
         &self,
         tenant_id: &str,
         environment: &str,
-        search: Option<&str>,
+        filter: &CustomerFilter<'_>,
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<CustomerRow>, u64), ApiError> {
-        let filter: [Arg<'_>; 3] = [tenant_id.into(), environment.into(), search.into()];
+        let sort = if filter.sort.is_empty() {
+            "customerId"
+        } else {
+            filter.sort
+        };
+        let order = if filter.order == "desc" {
+            "desc"
+        } else {
+            "asc"
+        };
+        let args: [Arg<'_>; 10] = [
+            tenant_id.into(),
+            environment.into(),
+            filter.search.into(),
+            filter.vendor.into(),
+            filter.source.into(),
+            filter.health.into(),
+            sort.into(),
+            order.into(),
+            Arg::Big(limit.into()),
+            Arg::Big(offset),
+        ];
         let rows = self
             .all(
                 concat!(
                     select_customer!(),
-                    "WHERE l.tenant_id = ?1 AND l.environment = ?2 AND l.kind = 'customer' \
-                     AND (?3 IS NULL OR instr(l.subject_id, ?3) > 0) ORDER BY l.subject_id, l.id LIMIT ?4 OFFSET ?5"
+                    customer_where!(),
+                    "ORDER BY CASE WHEN ?8 = 'asc' THEN ",
+                    customer_key!(),
+                    " END ASC, \
+                     CASE WHEN ?8 = 'asc' AND ?7 = 'balance' THEN l.balance_nanos END ASC, \
+                     CASE WHEN ?8 = 'desc' THEN ",
+                    customer_key!(),
+                    " END DESC, \
+                     CASE WHEN ?8 = 'desc' AND ?7 = 'balance' THEN l.balance_nanos END DESC, \
+                     l.subject_id, l.id LIMIT ?9 OFFSET ?10"
                 ),
-                &[filter[0].clone(), filter[1].clone(), filter[2].clone(), Arg::Big(limit.into()), Arg::Big(offset)],
+                &args,
             )
             .await?;
         let total: Option<Count> = self
             .first(
-                "SELECT COUNT(*) AS count FROM logs l WHERE l.tenant_id = ?1 AND l.environment = ?2 AND l.kind = 'customer' \
-                 AND (?3 IS NULL OR instr(l.subject_id, ?3) > 0)",
-                &filter,
+                concat!("SELECT COUNT(*) AS count FROM logs l ", customer_where!()),
+                &args[..6],
             )
             .await?;
         Ok((rows, total.map_or(0, |c| c.count)))
@@ -199,5 +275,41 @@ impl Store {
             )
             .await?;
         Ok(row.map_or(0, |c| c.count))
+    }
+}
+
+/// A customer made by hand (`POST /dashboard/customers`): a log with no records yet.
+pub struct ManualCustomer<'a> {
+    pub tenant_id: &'a str,
+    pub environment: &'a str,
+    pub log: &'a super::NewLog,
+    pub display_name: &'a str,
+    pub profile: Option<&'a str>,
+    pub created_at: &'a str,
+}
+
+impl Store {
+    /// Creates the customer's log; `false` when it exists already (made by hand or by records).
+    pub async fn insert_manual_customer(&self, c: &ManualCustomer<'_>) -> Result<bool, ApiError> {
+        let l = c.log;
+        self.run(
+            "INSERT INTO logs (id, tenant_id, environment, kind, owner_id, subject_id, vendor_account_id, partition, created_at, \
+             display_name, profile, created_by) VALUES (?1, ?2, ?3, 'customer', ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'manual') \
+             ON CONFLICT (id) DO NOTHING",
+            &[
+                (&l.id).into(),
+                c.tenant_id.into(),
+                c.environment.into(),
+                (&l.owner_id).into(),
+                (&l.subject_id).into(),
+                l.vendor_account_id.as_deref().into(),
+                (&l.partition).into(),
+                c.created_at.into(),
+                c.display_name.into(),
+                c.profile.into(),
+            ],
+        )
+        .await
+        .map(|n| n == 1)
     }
 }

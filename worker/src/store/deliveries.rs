@@ -59,6 +59,9 @@ pub struct AttemptRecord<'a> {
     pub state: &'a str,
     pub next_attempt_ms: u64,
     pub delivered_at: Option<&'a str>,
+    /// What the attempt counts as on its endpoint (`success` for a 2xx, else `failure`);
+    /// `None` when nothing was sent (the endpoint is disabled), which counts as neither.
+    pub outcome: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -135,8 +138,9 @@ impl Store {
         Ok(row.map(|r| r.attempts))
     }
 
-    /// Records the attempt and the delivery's new state in one batch, and releases
-    /// the lease; writes nothing (returns false) if the lease was lost meanwhile.
+    /// Records the attempt, the delivery's new state and the endpoint's counters in one
+    /// batch, and releases the lease; writes nothing (returns false) if the lease was lost
+    /// meanwhile.
     pub async fn record_attempt(&self, r: &AttemptRecord<'_>) -> Result<bool, ApiError> {
         let status = r.status_code.map_or(Arg::Null, |s| Arg::Int(i32::from(s)));
         let insert = self.stmt(
@@ -155,6 +159,27 @@ impl Store {
                 Arg::Big(r.lease_until_ms),
             ],
         )?;
+        let mut batch = vec![insert];
+        if let Some(outcome) = r.outcome {
+            // Before the delivery's update below, which releases the lease this is guarded by.
+            // `last_*` follow the latest attempt by start time, whatever order they are recorded in.
+            batch.push(self.stmt(
+                "UPDATE webhook_endpoints SET \
+                   success_count = success_count + (?3 = 'success'), \
+                   failure_count = failure_count + (?3 <> 'success'), \
+                   last_status = CASE WHEN last_triggered_at IS NULL OR last_triggered_at <= ?4 THEN ?3 ELSE last_status END, \
+                   last_triggered_at = CASE WHEN last_triggered_at IS NULL OR last_triggered_at <= ?4 THEN ?4 ELSE last_triggered_at END \
+                 WHERE id = ?2 AND EXISTS \
+                   (SELECT 1 FROM deliveries WHERE event_id = ?1 AND endpoint_id = ?2 AND lease_until_ms = ?5)",
+                &[
+                    r.event_id.into(),
+                    r.endpoint_id.into(),
+                    outcome.into(),
+                    r.at.into(),
+                    Arg::Big(r.lease_until_ms),
+                ],
+            )?);
+        }
         let update = self.stmt(
             "UPDATE deliveries SET attempts = ?3, state = ?4, next_attempt_ms = ?5, lease_until_ms = 0, \
                last_status = ?6, last_error = ?7, delivered_at = ?8 \
@@ -171,8 +196,9 @@ impl Store {
                 Arg::Big(r.lease_until_ms),
             ],
         )?;
+        batch.push(update);
         let results = self
-            .batch("record attempt", vec![insert, update])
+            .batch("record attempt", batch)
             .await
             .map_err(|e| match e {
                 WriteError::Other(e) => e,
@@ -180,7 +206,7 @@ impl Store {
                     ApiError::internal("record attempt", "constraint")
                 }
             })?;
-        Ok(results.get(1).is_some_and(|u| changes(u) == 1))
+        Ok(results.last().is_some_and(|u| changes(u) == 1))
     }
 
     /// When the next pending delivery becomes sendable (due and unleased), if any.

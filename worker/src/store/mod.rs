@@ -3,6 +3,7 @@
 //! `batch()`. Integers that may pass 2^31 are bound as decimal text.
 
 mod access_links;
+mod activity;
 mod checkpoints;
 mod customers;
 mod deliveries;
@@ -14,6 +15,7 @@ mod tree;
 mod webhooks;
 
 pub use access_links::*;
+pub use activity::*;
 pub use checkpoints::*;
 pub use customers::*;
 pub use deliveries::*;

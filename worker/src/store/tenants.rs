@@ -39,9 +39,11 @@ pub struct KeyRow {
     pub enabled: u32,
     pub rate_limit_per_minute: u32,
     pub tenant_kind: String,
+    /// Set once the key is revoked: it never authenticates again.
+    pub revoked_at: Option<String>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct KeyInfo {
     pub public_id: String,
     pub tenant_id: String,
@@ -50,6 +52,17 @@ pub struct KeyInfo {
     pub enabled: u32,
     pub rate_limit_per_minute: u32,
     pub created_at: String,
+    #[serde(default)]
+    pub rotated_at: Option<String>,
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+}
+
+/// The columns of [`KeyInfo`].
+macro_rules! key_info_columns {
+    () => {
+        "public_id, tenant_id, environment, name, enabled, rate_limit_per_minute, created_at, rotated_at, revoked_at"
+    };
 }
 
 #[derive(Deserialize, Serialize)]
@@ -121,10 +134,92 @@ impl Store {
 
     pub async fn key_info(&self, public_id: &str) -> Result<Option<KeyInfo>, ApiError> {
         self.first(
-            "SELECT public_id, tenant_id, environment, name, enabled, rate_limit_per_minute, created_at FROM api_keys WHERE public_id = ?1",
+            concat!(
+                "SELECT ",
+                key_info_columns!(),
+                " FROM api_keys WHERE public_id = ?1"
+            ),
             &[public_id.into()],
         )
         .await
+    }
+
+    /// A key of this tenant and environment (any other key is simply not found).
+    pub async fn tenant_key(
+        &self,
+        tenant_id: &str,
+        environment: &str,
+        public_id: &str,
+    ) -> Result<Option<KeyInfo>, ApiError> {
+        self.first(
+            concat!(
+                "SELECT ",
+                key_info_columns!(),
+                " FROM api_keys WHERE public_id = ?1 AND tenant_id = ?2 AND environment = ?3"
+            ),
+            &[public_id.into(), tenant_id.into(), environment.into()],
+        )
+        .await
+    }
+
+    /// One page of the tenant's keys in this environment, newest first, and their total.
+    pub async fn tenant_keys(
+        &self,
+        tenant_id: &str,
+        environment: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<KeyInfo>, u64), ApiError> {
+        let keys = self
+            .all(
+                concat!(
+                    "SELECT ",
+                    key_info_columns!(),
+                    " FROM api_keys WHERE tenant_id = ?1 AND environment = ?2 \
+                     ORDER BY created_at DESC, public_id DESC LIMIT ?3 OFFSET ?4"
+                ),
+                &[
+                    tenant_id.into(),
+                    environment.into(),
+                    Arg::Big(limit.into()),
+                    Arg::Big(offset),
+                ],
+            )
+            .await?;
+        let total: Option<Count> = self
+            .first(
+                "SELECT COUNT(*) AS count FROM api_keys WHERE tenant_id = ?1 AND environment = ?2",
+                &[tenant_id.into(), environment.into()],
+            )
+            .await?;
+        Ok((keys, total.map_or(0, |c| c.count)))
+    }
+
+    /// Replaces the secret of a key that is not revoked (the old secret stops working at once);
+    /// false if the key was revoked meanwhile.
+    pub async fn rotate_key(
+        &self,
+        public_id: &str,
+        secret_sha256: &str,
+        at: &str,
+    ) -> Result<bool, ApiError> {
+        let changed = self
+            .run(
+                "UPDATE api_keys SET secret_sha256 = ?2, rotated_at = ?3 WHERE public_id = ?1 AND revoked_at IS NULL",
+                &[public_id.into(), secret_sha256.into(), at.into()],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Revokes a key for good (disabled too); a key revoked before keeps its first `revoked_at`.
+    pub async fn revoke_key(&self, public_id: &str, at: &str) -> Result<(), ApiError> {
+        self.run(
+            "UPDATE api_keys SET enabled = 0, revoked_at = COALESCE(revoked_at, ?2) WHERE public_id = ?1",
+            &[public_id.into(), at.into()],
+        )
+        .await
+        .map(drop)
     }
 
     pub async fn update_key(
@@ -134,7 +229,9 @@ impl Store {
         rate_limit_per_minute: u32,
     ) -> Result<(), ApiError> {
         self.run(
-            "UPDATE api_keys SET enabled = ?2, rate_limit_per_minute = ?3 WHERE public_id = ?1",
+            // A revoked key is never enabled again.
+            "UPDATE api_keys SET enabled = CASE WHEN revoked_at IS NULL THEN ?2 ELSE 0 END, rate_limit_per_minute = ?3 \
+             WHERE public_id = ?1",
             &[
                 public_id.into(),
                 Arg::Int(i32::from(enabled)),
@@ -148,7 +245,7 @@ impl Store {
     pub async fn key_for_auth(&self, public_id: &str) -> Result<Option<KeyRow>, ApiError> {
         self.first(
             "SELECT k.public_id, k.tenant_id, k.environment, k.secret_sha256, k.enabled, k.rate_limit_per_minute, \
-                    t.kind AS tenant_kind \
+                    t.kind AS tenant_kind, k.revoked_at \
              FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.public_id = ?1",
             &[public_id.into()],
         )

@@ -211,3 +211,21 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.seq).collect())
     }
 }
+
+impl Store {
+    /// The entries with these sequence numbers (a JSON array bound as one parameter), in
+    /// sequence order: one indexed lookup each.
+    pub async fn entries_at(
+        &self,
+        log_id: &str,
+        seqs: &[u64],
+    ) -> Result<Vec<PackageEntry>, ApiError> {
+        let list = serde_json::to_string(seqs).map_err(|e| ApiError::internal("seqs", e))?;
+        self.all(
+            "SELECT seq, id, item, item_hash, balance_after, entry_hash, received_at, amount, reason, reference_id \
+             FROM records WHERE log_id = ?1 AND seq IN (SELECT value FROM json_each(?2)) ORDER BY seq",
+            &[log_id.into(), list.as_str().into()],
+        )
+        .await
+    }
+}

@@ -1,32 +1,87 @@
-//! `manifest.fields`: the manifest note signs exactly the package's members (§12).
+//! `manifest.fields`: the manifest note signs exactly the package's members (§12; §15 builds
+//! its manifest from the same members).
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
-use super::model::{Package, Summary};
+use super::model::{Customer, Package, Period, RecordedBy, Summary, Tenant, Text};
 use super::{manifest_text, FORMAT};
 use crate::checkpoint::Checkpoint;
 use crate::jcs;
 
+/// A JSON object of `pairs`, in any order (JCS sorts them).
+pub(crate) fn object(pairs: &[(&str, Value)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (String::from(*k), v.clone()))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+fn s(t: &str) -> Value {
+    Value::String(String::from(t))
+}
+
+/// `{checkpointId, size, root}` of a verified checkpoint.
+pub(crate) fn head(id: &str, c: &Checkpoint) -> Value {
+    object(&[
+        ("checkpointId", s(id)),
+        ("size", Value::from(c.size)),
+        ("root", Value::String(c.root.to_hex())),
+    ])
+}
+
+/// The members every signed package shares (§12, §15): format, environment, customer,
+/// recordedBy, tenant, period, verifierKeys.
+pub(crate) fn common_members<'m>(
+    format: &str,
+    environment: &str,
+    customer: &Customer<'_>,
+    by: &RecordedBy<'_>,
+    tenant: &Tenant<'_>,
+    period: &Period<'_>,
+    keys: &[Text<'_>],
+) -> Vec<(&'m str, Value)> {
+    vec![
+        ("format", s(format)),
+        ("environment", s(environment)),
+        (
+            "customer",
+            object(&[
+                ("customerId", s(&customer.customer_id)),
+                ("customerReference", s(&customer.customer_reference)),
+            ]),
+        ),
+        (
+            "recordedBy",
+            object(&[
+                ("type", s(&by.kind)),
+                ("id", s(&by.id)),
+                ("displayName", s(&by.display_name)),
+            ]),
+        ),
+        ("tenant", object(&[("name", s(&tenant.name))])),
+        (
+            "period",
+            object(&[
+                ("label", s(&period.label)),
+                ("start", s(&period.start)),
+                ("end", s(&period.end)),
+            ]),
+        ),
+        (
+            "verifierKeys",
+            Value::Array(keys.iter().map(|k| s(k)).collect()),
+        ),
+    ]
+}
+
 /// The object the manifest signs (§12), from the package's members and the verified notes.
 fn manifest_value(pkg: &Package<'_>, cp: &Checkpoint, prev: Option<&Checkpoint>) -> Value {
-    let obj = |pairs: &[(&str, Value)]| {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| (String::from(*k), v.clone()))
-                .collect::<Map<_, _>>(),
-        )
-    };
-    let s = |t: &str| Value::String(String::from(t));
-    let head = |id: &str, c: &Checkpoint| {
-        obj(&[
-            ("checkpointId", s(id)),
-            ("size", Value::from(c.size)),
-            ("root", Value::String(c.root.to_hex())),
-        ])
-    };
     let previous = match (&pkg.previous, prev) {
         (Some(p), Some(c)) => head(&p.checkpoint_id, c),
         _ => Value::Null,
@@ -39,40 +94,19 @@ fn manifest_value(pkg: &Package<'_>, cp: &Checkpoint, prev: Option<&Checkpoint>)
         closing,
         record_count,
     } = &pkg.summary;
-    obj(&[
-        ("format", s(&pkg.format)),
-        ("environment", s(&pkg.environment)),
-        (
-            "customer",
-            obj(&[
-                ("customerId", s(&pkg.customer.customer_id)),
-                ("customerReference", s(&pkg.customer.customer_reference)),
-            ]),
-        ),
-        (
-            "recordedBy",
-            obj(&[
-                ("type", s(&pkg.recorded_by.kind)),
-                ("id", s(&pkg.recorded_by.id)),
-                ("displayName", s(&pkg.recorded_by.display_name)),
-            ]),
-        ),
-        ("tenant", obj(&[("name", s(&pkg.tenant.name))])),
-        (
-            "period",
-            obj(&[
-                ("label", s(&pkg.period.label)),
-                ("start", s(&pkg.period.start)),
-                ("end", s(&pkg.period.end)),
-            ]),
-        ),
-        (
-            "verifierKeys",
-            Value::Array(pkg.verifier_keys.0.iter().map(|k| s(k)).collect()),
-        ),
+    let mut members = common_members(
+        &pkg.format,
+        &pkg.environment,
+        &pkg.customer,
+        &pkg.recorded_by,
+        &pkg.tenant,
+        &pkg.period,
+        &pkg.verifier_keys.0,
+    );
+    members.extend([
         (
             "summary",
-            obj(&[
+            object(&[
                 ("opening", s(opening)),
                 ("credits", s(credits)),
                 ("debits", s(debits)),
@@ -83,7 +117,8 @@ fn manifest_value(pkg: &Package<'_>, cp: &Checkpoint, prev: Option<&Checkpoint>)
         ),
         ("checkpoint", head(&pkg.checkpoint.checkpoint_id, cp)),
         ("previous", previous),
-    ])
+    ]);
+    object(&members)
 }
 
 /// `manifest.fields`: the signed text is exactly the manifest of this package.
@@ -95,6 +130,19 @@ pub(crate) fn manifest_fields(
 ) -> Result<String, String> {
     let expected = manifest_value(pkg, cp, prev);
     let text = manifest_text(&expected).map_err(|e| format!("the package's members {e}"))?;
+    signs_exactly(FORMAT, &expected, &text, signed, "close-package")
+}
+
+/// `manifest.fields` of any package: the signed text is `text`, the manifest of `expected`
+/// (whose first line is `format`); when it is not, the detail names the first member that
+/// differs. `kind` names the package in details.
+pub(crate) fn signs_exactly(
+    format: &str,
+    expected: &Value,
+    text: &str,
+    signed: &str,
+    kind: &str,
+) -> Result<String, String> {
     if text == signed {
         return Ok(String::from(
             "the signed manifest is exactly the package's members",
@@ -102,14 +150,12 @@ pub(crate) fn manifest_fields(
     }
     // Name the first member that differs, for the report.
     let body = signed
-        .strip_prefix(FORMAT)
+        .strip_prefix(format)
         .and_then(|t| t.strip_prefix('\n'))
         .and_then(|t| t.strip_suffix('\n'));
     let parsed = body.and_then(|b| jcs::parse_strict(b).ok());
-    let (Some(Value::Object(got)), Value::Object(want)) = (parsed, &expected) else {
-        return Err(String::from(
-            "the signed text is not a close-package manifest",
-        ));
+    let (Some(Value::Object(got)), Value::Object(want)) = (parsed, expected) else {
+        return Err(format!("the signed text is not a {kind} manifest"));
     };
     let differs = want
         .iter()

@@ -34,21 +34,23 @@
 
 mod balances;
 mod compare;
-mod manifest;
-mod model;
+// Shared with `verification_package`, which reads the same members and runs the same steps.
+pub(crate) mod manifest;
+pub(crate) mod model;
 mod range;
-mod records;
+pub(crate) mod records;
 mod report;
-mod steps;
-mod time;
-mod verify;
+pub(crate) mod steps;
+pub(crate) mod time;
+pub(crate) mod verify;
 
 pub use compare::verify_compare;
 pub use model::{MAX_COMPARE_RECORDS, MAX_HASHES, MAX_KEYS, MAX_RECORDS};
 pub use range::{close_package_inclusion_proof, CloseError, InclusionProof};
+pub(crate) use report::Checks;
 pub use report::{
     Check, CheckpointFacts, CustomerFacts, DifferenceFacts, PeriodFacts, RecorderFacts,
-    SummaryFacts, VerifyReport, COMPARE_CHECKS, PACKAGE_CHECKS,
+    SampleFacts, SummaryFacts, VerifyReport, COMPARE_CHECKS, PACKAGE_CHECKS,
 };
 pub use verify::verify_close_package;
 
@@ -71,7 +73,7 @@ pub fn manifest_text(manifest: &Value) -> Result<String, JcsError> {
 }
 
 /// A report with nothing verified yet.
-fn empty_report(format: &'static str, trusted_keys: &[&str]) -> VerifyReport {
+pub(crate) fn empty_report(format: &'static str, trusted_keys: &[&str]) -> VerifyReport {
     VerifyReport {
         format,
         verified: false,
@@ -86,13 +88,18 @@ fn empty_report(format: &'static str, trusted_keys: &[&str]) -> VerifyReport {
         record_count: None,
         summary: None,
         differences: None,
+        sample: None,
         checkpoint: None,
         previous: None,
     }
 }
 
 /// Marks every unset check as not checked for `why`, and fills in the verdict.
-fn finish(mut report: VerifyReport, mut checks: report::Checks, why: &str) -> VerifyReport {
+pub(crate) fn finish(
+    mut report: VerifyReport,
+    mut checks: report::Checks,
+    why: &str,
+) -> VerifyReport {
     checks.skip_rest(why);
     let (verified, list) = checks.finish();
     report.verified = verified;

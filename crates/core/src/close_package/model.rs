@@ -163,13 +163,14 @@ pub(crate) struct CompareRecord<'a> {
     pub entry_hash: Text<'a>,
 }
 
-/// What the records pass reads of either kind of record.
+/// What the records pass reads of any kind of record.
 pub(crate) struct RecordView<'r> {
     pub seq: u64,
     pub item: &'r RawValue,
     pub item_hash: &'r str,
     pub balance_after: &'r str,
     pub entry_hash: &'r str,
+    /// `None` for records that carry no such mark (compares, verification packages).
     pub received_before_period: Option<bool>,
 }
 

@@ -199,7 +199,7 @@ pub(crate) fn check<'r>(
                         period_f.fail(index, seq, || {
                             format!("received at {t}, not before period.end")
                         });
-                    } else if r.received_before_period != Some(before) {
+                    } else if r.received_before_period.is_some_and(|mark| mark != before) {
                         period_f.fail(index, seq, || {
                             format!("receivedBeforePeriod is not {before} for receivedAt {t}")
                         });

@@ -1,5 +1,5 @@
-//! The verification report: every named check of §12 / §13 once, in the spec's order, and the
-//! facts a page or the CLI may display — each only when the checks that prove it passed.
+//! The verification report: every named check of §12 / §13 / §15 once, in the spec's order, and
+//! the facts a page or the CLI may display — each only when the checks that prove it passed.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -142,6 +142,23 @@ pub struct DifferenceFacts {
     pub closing: String,
 }
 
+/// A verification package's sample as verified (§15): drawn from the signed checkpoint, not
+/// chosen by whoever assembled the package.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SampleFacts {
+    /// `keccak256("vericord:sample:v1\n" ‖ the checkpoint's signed note)`.
+    pub seed: Hash,
+    /// The sample size asked for.
+    pub requested: u64,
+    /// Records in the period (the checkpoint's `count`).
+    pub population: u64,
+    /// The period's first entry (`size − count`).
+    pub start: u64,
+    /// The sampled entries' sequence numbers, ascending: the records of the package.
+    pub indices: Vec<u64>,
+}
+
 /// A signed checkpoint as verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -179,8 +196,10 @@ impl CheckpointFacts {
     }
 }
 
-/// What [`verify_close_package`](super::verify_close_package) or
-/// [`verify_compare`](super::verify_compare) found. Facts are `null` unless verified.
+/// What [`verify_close_package`](super::verify_close_package),
+/// [`verify_compare`](super::verify_compare) or
+/// [`verify_verification_package`](crate::verification_package::verify_verification_package)
+/// found. Facts are `null` unless verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyReport {
@@ -211,7 +230,9 @@ pub struct VerifyReport {
     pub summary: Option<SummaryFacts>,
     /// The differences (compares).
     pub differences: Option<DifferenceFacts>,
-    /// The period's closing checkpoint (close packages), or `to` (compares).
+    /// The sample (verification packages).
+    pub sample: Option<SampleFacts>,
+    /// The period's closing checkpoint (close and verification packages), or `to` (compares).
     pub checkpoint: Option<CheckpointFacts>,
     /// The previous period's checkpoint (close packages), or `from` (compares); also `null`
     /// for a log's first period.

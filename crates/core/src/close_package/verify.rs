@@ -119,7 +119,7 @@ pub fn verify_close_package(package_json: &str, trusted_keys: &[&str]) -> Verify
         None => checks.skip("checkpoint.origin", &blocked(&checks, &signatures)),
     }
     match &cp {
-        Some(cp) => checks.record("period", period(&pkg, cp)),
+        Some(cp) => checks.record("period", period(&pkg.period, cp)),
         None => checks.skip("period", "checkpoint.signature failed"),
     }
     checks.record("identity", identity);
@@ -272,8 +272,7 @@ pub fn verify_close_package(package_json: &str, trusted_keys: &[&str]) -> Verify
 }
 
 /// `period`: the label names exactly these bounds, and the checkpoint closes that label.
-fn period(pkg: &Package<'_>, cp: &Checkpoint) -> Result<String, String> {
-    let p = &pkg.period;
+pub(crate) fn period(p: &model::Period<'_>, cp: &Checkpoint) -> Result<String, String> {
     let (start, end) = label_bounds(&p.label)
         .ok_or_else(|| format!("label {:?} is neither YYYY-MM nor start/end", p.label))?;
     if p.start != start || p.end != end {

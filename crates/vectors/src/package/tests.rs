@@ -1,10 +1,12 @@
-//! Packages and compares built here verify in the core, whole and at scale.
+//! Packages, compares and verification packages built here verify in the core, whole and at
+//! scale.
 
 use super::*;
 use crate::close_packages::{middleware_log, signer, tenant_log};
 use vericord_core::close_package::{
     close_package_inclusion_proof, verify_close_package, verify_compare,
 };
+use vericord_core::verification_package::{verify_verification_package, MAX_SAMPLE};
 
 #[test]
 fn every_month_of_the_sample_logs_verifies() {
@@ -21,6 +23,31 @@ fn every_month_of_the_sample_logs_verifies() {
                 let r = verify_compare(&log.compare(&s, &keys, a, m).to_string(), &[&keys[0]]);
                 assert!(r.verified, "{a}..{m}: {:#?}", r.checks);
             }
+        }
+    }
+}
+
+#[test]
+fn every_month_of_the_sample_logs_has_verifying_samples_that_extend() {
+    let s = signer("verification-packages");
+    let keys = vec![s.verifier_key()];
+    for log in [tenant_log("cust_1001", |_, _| {}), middleware_log()] {
+        for m in 0..log.months.len() {
+            let mut previous: Vec<u64> = Vec::new();
+            for requested in [1, 2, 3, 5, 8, 13, MAX_SAMPLE] {
+                let pkg = log.verification_package(&s, &keys, m, requested);
+                let r = verify_verification_package(&pkg.to_string(), &[&keys[0]]);
+                assert!(r.verified, "month {m}, {requested}: {:#?}", r.checks);
+                let seqs = r.sample.expect("sample").indices;
+                assert!(previous.iter().all(|p| seqs.contains(p)), "a prefix");
+                previous = seqs;
+            }
+            let (_, start, end) = log.months[m];
+            assert_eq!(
+                previous,
+                (start..end).collect::<Vec<_>>(),
+                "100 covers the month"
+            );
         }
     }
 }
@@ -61,6 +88,19 @@ fn a_package_of_100_000_records_verifies() {
     assert!(vericord_core::RootHash::new(p.root, p.size)
         .verify_inclusion(&p.leaf, 50_037, &p.proof)
         .is_ok());
+    // A spot check of the same period: 100 of its 100,000 records, each with its own proof.
+    let sample = log
+        .verification_package(&s, &keys, 1, MAX_SAMPLE)
+        .to_string();
+    let started = std::time::Instant::now();
+    let r = verify_verification_package(&sample, &[&keys[0]]);
+    assert!(r.verified, "{:#?}", r.first_failure());
+    assert_eq!(r.sample.map(|s| s.indices.len()), Some(100));
+    eprintln!(
+        "verified a sample of 100 of 100,000 records ({} KB) in {:?}",
+        sample.len() / 1000,
+        started.elapsed()
+    );
 }
 
 mod random {

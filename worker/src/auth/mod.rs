@@ -1,14 +1,27 @@
-//! Who is calling: API keys (`X-Api-Key: pk_{test|live}_{public}.{secret}`)
-//! and the admin bearer token. Secrets are compared as SHA-256 digests in
-//! constant time; the stored side is only ever a digest.
+//! Who is calling: API keys (`X-Api-Key: pk_{test|live}_{public}.{secret}`) on `/api/v1`,
+//! dashboard tokens on `/dashboard` ([`dashboard`]), and the admin bearer token. Secrets are
+//! compared as SHA-256 digests in constant time; the stored side is only ever a digest.
+
+pub mod dashboard;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use vericord_core::Environment;
-use worker::{Env, Request};
+use worker::{Env, Request, RouteContext};
 
 use crate::api::ApiError;
 use crate::store::Store;
+use crate::AppState;
+
+/// What a caller may do. API keys are the integration: everything their routes offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    ApiKey,
+    /// A dashboard user who may also create checkpoints, keys, webhooks, customers and links.
+    Admin,
+    /// A dashboard user who reads.
+    Viewer,
+}
 
 /// An authenticated API-key caller. The key's environment scopes every read and write.
 pub struct Caller {
@@ -16,11 +29,45 @@ pub struct Caller {
     pub middleware: bool,
     pub environment: Environment,
     pub rate_limit_per_minute: u32,
+    pub role: Role,
+    /// The dashboard user (`sub`); `None` for an API key.
+    pub user: Option<String>,
 }
 
 impl Caller {
     pub fn env(&self) -> &'static str {
         self.environment.as_str()
+    }
+
+    /// Refuses a dashboard viewer a route that changes something.
+    pub fn require_write(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Viewer => Err(ApiError::new(
+                403,
+                "ROLE_FORBIDDEN",
+                "a viewer cannot do this; it needs an admin dashboard token",
+            )),
+            Role::ApiKey | Role::Admin => Ok(()),
+        }
+    }
+
+    pub fn is_dashboard(&self) -> bool {
+        self.role != Role::ApiKey
+    }
+}
+
+/// The caller of a route that both surfaces serve with one handler: `/dashboard/…` is
+/// authenticated by a dashboard token, everything else by an API key.
+pub async fn caller(
+    req: &Request,
+    ctx: &RouteContext<AppState>,
+    store: &Store,
+    now_ms: u64,
+) -> Result<Caller, ApiError> {
+    if req.path().starts_with("/dashboard/") {
+        dashboard::authenticate(req, &ctx.env, store, now_ms).await
+    } else {
+        authenticate(req, store, now_ms).await
     }
 }
 
@@ -74,6 +121,10 @@ pub async fn authenticate(req: &Request, store: &Store, now_ms: u64) -> Result<C
     if !digests_equal(&presented, &row.secret_sha256) || row.environment != environment.as_str() {
         return Err(unauthorized("INVALID_API_KEY", "invalid API key"));
     }
+    // Revoked outranks disabled: no PATCH can bring a revoked key back.
+    if row.revoked_at.is_some() {
+        return Err(unauthorized("API_KEY_REVOKED", "this API key was revoked"));
+    }
     if row.enabled == 0 {
         return Err(unauthorized("API_KEY_DISABLED", "this API key is disabled"));
     }
@@ -97,6 +148,8 @@ pub async fn authenticate(req: &Request, store: &Store, now_ms: u64) -> Result<C
         middleware: row.tenant_kind == "middleware",
         environment,
         rate_limit_per_minute: row.rate_limit_per_minute,
+        role: Role::ApiKey,
+        user: None,
     })
 }
 
