@@ -142,7 +142,7 @@ test('GET /customers/:customerId returns the customer and its activity, newest f
 
   const p = assertOk(await g('/api/v1/balance/customers/r-alpha?deltaPage=2&deltaLimit=2'), 200);
   assert.deepEqual(p.recentActivity.items.map((i) => i.recordId), [made.e1.recordId]);
-  assert.deepEqual(p.recentActivity.pagination, { page: 2, limit: 2, total: 3, totalPages: 2 });
+  assert.deepEqual(p.recentActivity.pagination, { page: 2, limit: 2, total: 3, totalPages: 2, hasMore: false });
   assert.equal(p.totalDeltas, 3, 'paging does not change the totals');
   const far = assertOk(await g('/api/v1/balance/customers/r-alpha?deltaPage=50'), 200);
   assert.deepEqual(far.recentActivity.items, []);
