@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker, ADMIN_TOKEN } from './harness.mjs';
-import { createTenant, api, emit, assertError, assertOk, assertNothingWritten } from './fixtures.mjs';
+import { createTenant, api, emit, assertError, assertOk, assertNothingWritten, dashboardToken } from './fixtures.mjs';
 
 let worker;
 let tenant;
@@ -58,7 +58,24 @@ test('a POST that is not JSON is refused: 415 on every POST and PATCH route, not
     ['POST', `${linkPath}/revoke?vendorAccountId=${vendor}`, {}, mkey],
     ['POST', `${linkPath}/reissue?vendorAccountId=${vendor}`, {}, mkey],
     ['POST', `/api/v1/c/${handle}/access/verify`, { factor: 'ACCESS_HINT', value: 'K7M2PQ' }, {}],
+    ['POST', `/admin/tenants/${tenant.id}/dashboard-tokens`, { role: 'viewer' }, adm],
   ];
+  // The dashboard's body routes (a token of the direct tenant, sandbox).
+  const dash = { authorization: `Bearer ${await dashboardToken(worker.baseUrl, tenant.id)}`, 'x-environment': 'sandbox' };
+  const c = '/dashboard/customers/m1';
+  routes.push(
+    ['POST', '/dashboard/customers', { displayName: 'x' }, dash],
+    ['POST', `${c}/checkpoint`, { period: '2026-01' }, dash],
+    ['POST', `${c}/verification-package`, { period: '2026-01' }, dash],
+    ['POST', `${c}/access-link`, {}, dash],
+    ['PATCH', `${c}/access-link`, { policy: 'OPEN' }, dash],
+    ['POST', `${c}/access-link/rotate-code`, {}, dash],
+    ['POST', `${c}/access-link/revoke`, {}, dash],
+    ['POST', `${c}/access-link/reissue`, {}, dash],
+    ['POST', '/dashboard/webhooks', { url: 'https://hooks.example.com/h' }, dash],
+    ['POST', '/dashboard/webhooks/webhook_x/rotate-secret', {}, dash],
+    ['POST', '/dashboard/api-keys', { name: 'k' }, dash],
+  );
   await assertNothingWritten(worker, async () => {
     for (const [method, path, body, auth] of routes) {
       for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', null]) {

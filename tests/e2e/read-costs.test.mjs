@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker } from './harness.mjs';
-import { createTenant, admin, api, d1, sql, assertOk, uid } from './fixtures.mjs';
+import { createTenant, admin, api, d1, sql, assertOk, uid, dashboardToken } from './fixtures.mjs';
 
 const MEDIUM = 2_000;
 const BIG = 20_000;
@@ -24,14 +24,18 @@ before(async () => {
     const handle = `cus_${String(size).padStart(32, 'a').replace(/[^a-z2-7]/g, 'a')}`;
     await d1(worker.persistDir, `INSERT INTO access_links (handle, log_id, tenant_id, environment, policy, code_mac, code_set_at, state, created_at)
       VALUES (${sql(handle)}, ${sql(log.id)}, ${sql(tenant.id)}, 'sandbox', 'OPEN', '${'0'.repeat(64)}', '2026-01-01T00:00:00.000Z', 'active', '2026-01-01T00:00:00.000Z')`);
-    logs[size] = { tenant, key, customerId: made.customerId, sample: made.samples[0].recordId, handle, size };
+    const dash = { authorization: `Bearer ${await dashboardToken(worker.baseUrl, tenant.id, { role: 'viewer' })}`, 'x-environment': 'sandbox' };
+    logs[size] = { tenant, key, customerId: made.customerId, sample: made.samples[0].recordId, handle, size, dash };
   }
 });
 after(async () => { await worker?.stop(); });
 
-/** Rows D1 read for one request, from the response header every route carries. */
-async function rowsRead(key, method, path, body) {
-  const res = await api(worker.baseUrl, key, method, path, body);
+/** Rows D1 read for one request, from the response header every route carries. `auth` is
+ * an API key, or the headers of a dashboard token. */
+async function rowsRead(auth, method, path, body) {
+  const res = typeof auth === 'object'
+    ? await api(worker.baseUrl, undefined, method, path, body, auth)
+    : await api(worker.baseUrl, auth, method, path, body);
   assert.ok(res.status < 300, `${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
   const n = Number(res.headers.get('x-d1-rows-read'));
   assert.ok(Number.isInteger(n) && n > 0, `${path}: X-D1-Rows-Read ${res.headers.get('x-d1-rows-read')}`);
@@ -61,6 +65,17 @@ test('reads stay cheap: every read route reads as many D1 rows on a 20,000-recor
     ['GET', `/api/v1/c/${l.handle}/history?after=${l.size - 101}&limit=100`, undefined, true],
     ['GET', `/api/v1/c/${l.handle}/consistency?from=7`, undefined, true],
     ['GET', `/api/v1/c/${l.handle}/periods`, undefined, true],
+    // The dashboard (a viewer token): the same handlers, and its own reads.
+    ['GET', '/dashboard/customers', undefined, 'dash'],
+    ['GET', '/dashboard/customers/summary', undefined, 'dash'],
+    ['GET', `/dashboard/customers/${l.customerId}`, undefined, 'dash'],
+    ['GET', `/dashboard/customers/${l.customerId}?deltaPage=15&deltaLimit=100`, undefined, 'dash'],
+    ['GET', `/dashboard/customers/${l.customerId}/invoice-proof?period=${month()}`, undefined, 'dash'],
+    ['GET', `/dashboard/customers/${l.customerId}/checkpoints?period=${month()}`, undefined, 'dash'],
+    ['GET', `/dashboard/customers/${l.customerId}/fingerprints?period=${month()}`, undefined, 'dash'],
+    ['GET', `/dashboard/customers/${l.customerId}/live`, undefined, 'dash'],
+    ['GET', '/dashboard/webhooks', undefined, 'dash'],
+    ['GET', '/dashboard/api-keys', undefined, 'dash'],
   ];
   const measured = {};
   for (const size of [MEDIUM, BIG]) {
@@ -69,7 +84,7 @@ test('reads stay cheap: every read route reads as many D1 rows on a 20,000-recor
     await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}`);
     const verifyRoot = (await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}`)).data.proofRoot;
     measured[size] = [];
-    for (const [method, path, body, open] of routes(l)) measured[size].push([path, (await rowsRead(open ? undefined : l.key, method, path, body)).n]);
+    for (const [method, path, body, open] of routes(l)) measured[size].push([path, (await rowsRead(open === 'dash' ? l.dash : open ? undefined : l.key, method, path, body)).n]);
     measured[size].push(['/api/v1/verify/:root', (await rowsRead(undefined, 'GET', `/api/v1/verify/${verifyRoot}`)).n]);
   }
   const table = measured[MEDIUM].map(([path, n], i) => `${String(n).padStart(6)} ${String(measured[BIG][i][1]).padStart(6)}  ${path.replace(logs[MEDIUM].customerId, ':c').replace(logs[MEDIUM].handle, ':handle')}`);
