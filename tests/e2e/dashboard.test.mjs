@@ -428,3 +428,29 @@ test('a verification package: a reproducible sample with proofs, verified by the
     assertError(await D(mw, 'POST', path, { period }, { environment: 'production' }), 404, 'CUSTOMER_NOT_FOUND');
   });
 });
+
+test('dashboard requests are rate-limited per user: 429 with Retry-After past the limit, other users unaffected', async () => {
+  const { startWorker } = await import('./harness.mjs');
+  const small = await startWorker({ vars: { DASHBOARD_RATE_LIMIT_PER_MINUTE: '5' } });
+  try {
+    const t = await createTenant(small.baseUrl, { name: 'Limited' });
+    const alice = await dashboardToken(small.baseUrl, t.id, { userId: 'alice' });
+    const bob = await dashboardToken(small.baseUrl, t.id, { userId: 'bob' });
+    const get = (token) => dash(small.baseUrl, token, 'GET', '/dashboard/customers/summary');
+    // Five in one minute pass, the sixth is refused (retried once if the minute turned meanwhile).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const minute = Math.floor(Date.now() / 60_000);
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push(await get(alice));
+      if (Math.floor(Date.now() / 60_000) !== minute) continue;
+      assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200, 429]);
+      assertError(answers[5], 429, 'RATE_LIMITED');
+      assert.ok(Number(answers[5].headers.get('retry-after')) > 0);
+      assert.equal((await get(bob)).status, 200);
+      return;
+    }
+    assert.fail('the minute turned twice during the test');
+  } finally {
+    await small.stop();
+  }
+});

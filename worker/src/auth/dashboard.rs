@@ -141,8 +141,23 @@ fn refusal(e: ValidationError) -> ApiError {
     }
 }
 
+/// The keys a token may be signed with: the HS256 key, and the EdDSA one when configured.
+pub struct TokenKeys {
+    pub hs256: Hs256Key,
+    pub ed25519: Option<ed25519_dalek::VerifyingKey>,
+}
+
+impl TokenKeys {
+    pub fn of(env: &Env) -> Result<TokenKeys, ApiError> {
+        Ok(TokenKeys {
+            hs256: hs256_key(env)?,
+            ed25519: ed25519_key(env)?,
+        })
+    }
+}
+
 /// Verifies a bearer token's algorithm, signature and time claims; returns its claims.
-pub fn verify(env: &Env, token: &str, now_ms: u64) -> Result<DashboardClaims, ApiError> {
+pub fn verify(keys: &TokenKeys, token: &str, now_ms: u64) -> Result<DashboardClaims, ApiError> {
     let untrusted = UntrustedToken::new(token).map_err(|_| {
         unauthorized(
             "TOKEN_MALFORMED",
@@ -152,16 +167,16 @@ pub fn verify(env: &Env, token: &str, now_ms: u64) -> Result<DashboardClaims, Ap
     let claims: Claims<DashboardClaims> = match untrusted.algorithm() {
         "HS256" => {
             Hs256
-                .validator(&hs256_key(env)?)
+                .validator(&keys.hs256)
                 .validate(&untrusted)
                 .map_err(refusal)?
                 .into_parts()
                 .1
         }
-        "EdDSA" => match ed25519_key(env)? {
+        "EdDSA" => match &keys.ed25519 {
             Some(key) => {
                 Ed25519
-                    .validator(&key)
+                    .validator(key)
                     .validate(&untrusted)
                     .map_err(refusal)?
                     .into_parts()
@@ -210,6 +225,13 @@ pub fn role_of(name: &str) -> Option<Role> {
     }
 }
 
+/// Requests per dashboard user and minute: `DASHBOARD_RATE_LIMIT_PER_MINUTE`, else 1200.
+fn rate_limit(env: &Env) -> u32 {
+    text(env, "DASHBOARD_RATE_LIMIT_PER_MINUTE")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(1200)
+}
+
 /// `X-Environment: sandbox|production` (default production); anything else is a 400.
 pub fn environment(req: &Request) -> Result<Environment, ApiError> {
     let header = req.headers().get("X-Environment").ok().flatten();
@@ -243,7 +265,7 @@ pub async fn authenticate(
                 "dashboard routes need Authorization: Bearer <token>",
             )
         })?;
-    let claims = verify(env, token, now_ms)?;
+    let claims = verify(&TokenKeys::of(env)?, token, now_ms)?;
     let environment = environment(req)?;
     let tenant = store.tenant(&claims.tenant).await?.ok_or_else(|| {
         ApiError::new(
@@ -252,12 +274,96 @@ pub async fn authenticate(
             "the token names a tenant this deployment does not have",
         )
     })?;
+    // A user's requests share one window with the API keys' (rate_windows, pruned by the cron).
+    let limit = rate_limit(env);
+    let window = format!("dash:{}:{}", tenant.id, claims.sub);
+    super::check_rate(store, &window, limit, now_ms).await?;
     Ok(Caller {
         tenant_id: tenant.id,
         middleware: tenant.kind == "middleware",
         environment,
-        rate_limit_per_minute: 0,
+        rate_limit_per_minute: limit,
         role: role_of(&claims.role).unwrap_or(Role::Viewer),
         user: Some(claims.sub),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_780_000_000_000;
+
+    fn keys() -> TokenKeys {
+        TokenKeys {
+            hs256: Hs256Key::new(b"unit-test-dashboard-secret-0123456789"),
+            ed25519: None,
+        }
+    }
+
+    fn claims(role: &str) -> DashboardClaims {
+        DashboardClaims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: "u".into(),
+            tenant: "ten_1".into(),
+            role: role.into(),
+        }
+    }
+
+    fn code(r: Result<DashboardClaims, ApiError>) -> &'static str {
+        r.err().map_or("OK", |e| e.code)
+    }
+
+    #[test]
+    fn minted_tokens_verify_until_they_expire() {
+        let (token, expires) = mint(&keys().hs256, claims("viewer"), NOW, 60).unwrap();
+        assert_eq!(expires, NOW + 60_000);
+        assert_eq!(verify(&keys(), &token, NOW).unwrap().role, "viewer");
+        // 30 s of leeway either side.
+        assert_eq!(code(verify(&keys(), &token, NOW + 89_000)), "OK");
+        assert_eq!(code(verify(&keys(), &token, NOW + 91_000)), "TOKEN_EXPIRED");
+        assert_eq!(code(verify(&keys(), &token, NOW - 29_000)), "OK");
+        assert_eq!(
+            code(verify(&keys(), &token, NOW - 31_000)),
+            "TOKEN_NOT_YET_VALID"
+        );
+    }
+
+    #[test]
+    fn wrong_keys_algorithms_and_claims_are_refused() {
+        let (token, _) = mint(&keys().hs256, claims("admin"), NOW, 60).unwrap();
+        let other = TokenKeys {
+            hs256: Hs256Key::new(b"another-secret-0123456789abcdef0123"),
+            ed25519: None,
+        };
+        assert_eq!(code(verify(&other, &token, NOW)), "TOKEN_SIGNATURE_INVALID");
+        let (header, rest) = token.split_once('.').unwrap();
+        assert_ne!(header, "");
+        // alg "none" and EdDSA without a configured key: refused before any signature check.
+        for alg in ["none", "EdDSA", "RS256", "HS512"] {
+            let h = base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                format!("{{\"alg\":\"{alg}\",\"typ\":\"JWT\"}}"),
+            );
+            assert_eq!(
+                code(verify(&keys(), &format!("{h}.{rest}"), NOW)),
+                "TOKEN_ALGORITHM_NOT_ALLOWED",
+                "{alg}"
+            );
+        }
+        for bad in ["", "a", "a.b", "a.b.c", "..."] {
+            assert_eq!(
+                code(verify(&keys(), bad, NOW)),
+                "TOKEN_MALFORMED",
+                "{bad:?}"
+            );
+        }
+        let (owner, _) = mint(&keys().hs256, claims("owner"), NOW, 60).unwrap();
+        assert_eq!(code(verify(&keys(), &owner, NOW)), "TOKEN_CLAIMS_INVALID");
+        let mut foreign = claims("admin");
+        foreign.aud = "someone-else".into();
+        let (foreign, _) = mint(&keys().hs256, foreign, NOW, 60).unwrap();
+        assert_eq!(code(verify(&keys(), &foreign, NOW)), "TOKEN_CLAIMS_INVALID");
+    }
 }

@@ -128,21 +128,7 @@ pub async fn authenticate(req: &Request, store: &Store, now_ms: u64) -> Result<C
     if row.enabled == 0 {
         return Err(unauthorized("API_KEY_DISABLED", "this API key is disabled"));
     }
-    let minute = now_ms / 60_000;
-    let count = store.rate_hit(&row.public_id, minute).await?;
-    if count > u64::from(row.rate_limit_per_minute) {
-        let retry = 60 - (now_ms / 1000) % 60;
-        return Err(ApiError::new(
-            429,
-            "RATE_LIMITED",
-            format!(
-                "rate limit of {} requests per minute exceeded",
-                row.rate_limit_per_minute
-            ),
-        )
-        .with_extra("retryAfterSeconds", retry.into())
-        .with_header("Retry-After", retry.to_string()));
-    }
+    check_rate(store, &row.public_id, row.rate_limit_per_minute, now_ms).await?;
     Ok(Caller {
         tenant_id: row.tenant_id,
         middleware: row.tenant_kind == "middleware",
@@ -151,6 +137,23 @@ pub async fn authenticate(req: &Request, store: &Store, now_ms: u64) -> Result<C
         role: Role::ApiKey,
         user: None,
     })
+}
+
+/// Counts one request in `key`'s one-minute window; over `limit` is a 429 with `Retry-After`.
+pub async fn check_rate(store: &Store, key: &str, limit: u32, now_ms: u64) -> Result<(), ApiError> {
+    let minute = now_ms / 60_000;
+    let count = store.rate_hit(key, minute).await?;
+    if count > u64::from(limit) {
+        let retry = 60 - (now_ms / 1000) % 60;
+        return Err(ApiError::new(
+            429,
+            "RATE_LIMITED",
+            format!("rate limit of {limit} requests per minute exceeded"),
+        )
+        .with_extra("retryAfterSeconds", retry.into())
+        .with_header("Retry-After", retry.to_string()));
+    }
+    Ok(())
 }
 
 /// Checks `Authorization: Bearer <ADMIN_TOKEN>`; admin routes are off when no token is configured.
