@@ -40,9 +40,17 @@ pub async fn read(req: &mut worker::Request) -> Result<String, ApiError> {
 }
 
 /// `application/json`, with or without parameters.
+/// `application/json`, with any parameters but a `charset` other than UTF-8: JSON is UTF-8
+/// (RFC 8259 §8.1), so a body declared in another charset would be read as something else.
 fn is_json(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    essence.eq_ignore_ascii_case("application/json")
+    let mut parts = content_type.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    let utf8 = |p: &str| {
+        let (name, value) = p.split_once('=').unwrap_or((p, ""));
+        !name.trim().eq_ignore_ascii_case("charset")
+            || value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+    };
+    essence.eq_ignore_ascii_case("application/json") && parts.all(utf8)
 }
 
 fn unsupported(content_type: Option<&str>) -> ApiError {
@@ -292,6 +300,28 @@ fn prefix_field(prefix: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_is_utf8_json() {
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=\"UTF-8\"",
+            "application/json; v=1",
+        ] {
+            assert!(is_json(ok), "{ok}");
+        }
+        for bad in [
+            "application/json; charset=latin1",
+            "application/json; charset=utf-16",
+            "application/json, text/plain",
+            "text/json",
+            "application/jsonx",
+        ] {
+            assert!(!is_json(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn fields_name_their_errors() {

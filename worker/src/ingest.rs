@@ -178,10 +178,11 @@ pub fn write_input(fields: &mut Fields<'_>, prefix: &str) -> Result<WriteInput, 
     })
 }
 
-/// A JSON integer token within ±(2^53 − 1): plain digits, no fraction or exponent.
+/// A JSON integer token within ±(2^53 − 1): plain digits, no fraction or exponent, and no
+/// `-0` (the same value as `0` written another way: a hashed item has one spelling).
 fn parse_integer(text: &str) -> Option<i64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
-    let canonical = digits == "0" || (!digits.starts_with('0') && !digits.is_empty());
+    let canonical = text == "0" || (!digits.starts_with('0') && !digits.is_empty());
     if !canonical || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 16 {
         return None;
     }
@@ -487,7 +488,7 @@ mod tests {
     fn integers_for_bits() {
         assert_eq!(parse_integer("0"), Some(0));
         assert_eq!(parse_integer("-9007199254740991"), Some(-9007199254740991));
-        for bad in ["1.0", "1e3", "01", "9007199254740992", "-", ""] {
+        for bad in ["1.0", "1e3", "01", "9007199254740992", "-", "", "-0", "-00"] {
             assert_eq!(parse_integer(bad), None, "{bad}");
         }
     }
