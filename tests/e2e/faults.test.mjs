@@ -112,3 +112,84 @@ test('SIGKILL during ingest, sequencing and checkpointing; idempotent retries af
     rmSync(persistDir, { recursive: true, force: true });
   }
 });
+
+/** A receiver whose behaviour the test switches: refuse (reset the connection), hang, slow, ok. */
+async function switchableReceiver() {
+  const { createServer } = await import('node:http');
+  const seen = []; // { eventId, answer }
+  let mode = 'refuse';
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const eventId = req.headers['x-event-id'];
+      const now = mode;
+      seen.push({ eventId, answer: now });
+      if (now === 'refuse') return req.socket.destroy();
+      if (now === 'hang') return; // never answers
+      const answer = () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); };
+      if (now === 'slow') setTimeout(answer, 700); else answer();
+    });
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hook`,
+    seen,
+    set: (m) => { mode = m; },
+    stop: () => new Promise((ok) => { server.closeAllConnections(); server.close(ok); }),
+  };
+}
+
+test('a webhook receiver that refuses, times out, answers slowly and then recovers gets every event, none again after a 2xx, every attempt recorded', async () => {
+  const rx = await switchableReceiver();
+  const w = await startWorker({ vars: { WEBHOOK_BACKOFF_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '30', WEBHOOK_TIMEOUT_MS: '1500' } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Outage', rateLimitPerMinute: 1_000_000 });
+    const key = t.keys.sandbox;
+    const { admin } = await import('./fixtures.mjs');
+    await admin(w.baseUrl, 'POST', `/admin/tenants/${t.id}/webhooks`, { url: rx.url, environment: 'sandbox' });
+    const ids = [];
+    const cron = () => fetch(`${w.baseUrl}/__scheduled`).catch(() => {});
+    // Each phase gets new events as well as the retries of the earlier ones.
+    for (const [mode, ms] of [['refuse', 2500], ['hang', 3500], ['slow', 3000], ['ok', 0]]) {
+      rx.set(mode);
+      for (let i = 0; i < 2; i++) {
+        ids.push((await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta', { customerId: `o${i}`, delta: ids.length + 1, reason: mode })).body.data.recordId);
+      }
+      const until = Date.now() + ms;
+      while (Date.now() < until) { await cron(); await new Promise((ok) => setTimeout(ok, 300)); }
+    }
+    const deliveriesOf = async () => (await api(w.baseUrl, key, 'GET', '/api/v1/balance/webhooks?limit=100')).body.data.deliveries;
+    let list;
+    for (let i = 0; i < 150; i++) {
+      await cron();
+      list = await deliveriesOf();
+      if (list.length >= ids.length && list.every((d) => d.status === 'delivered')) break;
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+    assert.ok(list.every((d) => d.status === 'delivered'), JSON.stringify(list.map((d) => [d.event, d.status, d.attempts])));
+    // Every delta.verified event arrived with a 2xx at least once, and never again after it.
+    const events = new Set(list.map((d) => d.eventId));
+    assert.ok(list.filter((d) => d.event === 'delta.verified').length >= ids.length);
+    for (const id of events) {
+      const got = rx.seen.filter((s) => s.eventId === id);
+      const ok = got.findIndex((s) => s.answer === 'ok' || s.answer === 'slow');
+      assert.ok(ok >= 0, `${id} never answered with a 2xx`);
+      assert.equal(got.length, ok + 1, `${id} was sent again after a 2xx: ${got.map((s) => s.answer)}`);
+    }
+    // The outage is in the record: each delivery's attempts and their outcomes.
+    const failedFirst = list.filter((d) => d.attempts > 1);
+    assert.ok(failedFirst.length > 0, 'no delivery needed a retry');
+    for (const d of list) {
+      assert.equal(d.attemptHistory.length, d.attempts);
+      assert.equal(d.attemptHistory.at(-1).statusCode, 200);
+      for (const a of d.attemptHistory.slice(0, -1)) assert.ok(a.statusCode === null && a.error, JSON.stringify(a));
+    }
+    const modes = new Set(rx.seen.map((s) => s.answer));
+    for (const m of ['refuse', 'hang', 'slow', 'ok']) assert.ok(modes.has(m), `the receiver never answered "${m}": ${[...modes]}`);
+    console.log(`# deliveries: ${list.length}; requests the receiver saw: ${rx.seen.length} (${[...modes].join(', ')})`);
+  } finally {
+    await w.stop();
+    await rx.stop();
+  }
+});
