@@ -182,7 +182,7 @@ def test_customer_detail_pages_activity_and_pins_a_period(sdk, direct):
     assert page1["customerPartition"] == customer_partition(direct["id"], "sandbox", customer)
     assert page1["totalDeltas"] == 3
     activity = page1["recentActivity"]
-    assert activity["pagination"] == {"page": 1, "limit": 2, "total": 3, "totalPages": 2}
+    assert activity["pagination"] == {"page": 1, "limit": 2, "total": 3, "totalPages": 2, "hasMore": True}
     assert [i["recordId"] for i in activity["items"]] == [r3["recordId"], r2["recordId"]]  # newest first
     newest = activity["items"][0]
     assert (newest["delta"], newest["reason"], newest["referenceId"]) == (7.25, "usage", "c")
