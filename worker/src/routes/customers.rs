@@ -137,33 +137,31 @@ pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
         limit,
         offset: (page - 1) * limit,
     };
-    let (rows, total, more) = match &period {
-        _ if !filter.is_unfiltered() || filter.sort != "time" || filter.order != "desc" => {
-            if period.is_some() {
-                return Err(ApiError::invalid(
-                    "VALIDATION_ERROR",
-                    Some("period".into()),
-                    "cannot be combined with filters or sorting; use startDate and endDate",
-                ));
-            }
-            // Filtered: one row past the page says whether there is a next one.
-            let mut rows = store
-                .filtered_activity(&c.id, &filter, limit + 1, at.offset)
-                .await?;
-            let more = rows.len() as u64 > limit;
-            rows.truncate(limit as usize);
-            (rows, None, more)
+    let (rows, total, more) = if !filter.is_plain() {
+        if period.is_some() {
+            return Err(ApiError::invalid(
+                "VALIDATION_ERROR",
+                Some("period".into()),
+                "cannot be combined with filters or sorting; use startDate and endDate",
+            ));
         }
-        Some(p) => {
-            let total = store.month(&c.id, p).await?.accepted;
-            let rows = store.month_activity(&c.id, p, total, &at).await?;
-            (rows, Some(total), page * limit < total)
-        }
-        None => (
+        // Filtered: one row past the page says whether there is a next one.
+        let mut rows = store
+            .filtered_activity(&c.id, &filter, limit + 1, at.offset)
+            .await?;
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        (rows, None, more)
+    } else if let Some(p) = &period {
+        let total = store.month(&c.id, p).await?.accepted;
+        let rows = store.month_activity(&c.id, p, total, &at).await?;
+        (rows, Some(total), page * limit < total)
+    } else {
+        (
             store.activity(&c.id, c.records_total, &at).await?,
             Some(c.records_total),
             page * limit < c.records_total,
-        ),
+        )
     };
     let items: Vec<Value> = rows
         .iter()

@@ -28,13 +28,25 @@ pub struct RecordFilter<'a> {
 }
 
 impl RecordFilter<'_> {
-    pub fn is_unfiltered(&self) -> bool {
+    /// No filter and the default order (newest first): a page can be read by position.
+    pub fn is_plain(&self) -> bool {
         self.status.is_none()
             && self.reason.is_none()
             && self.from.is_none()
             && self.to.is_none()
             && self.search.is_none()
+            && self.sort == "time"
+            && self.order == "desc"
     }
+}
+
+/// The stored state a status filter selects: `queued` and `processing` are both "not yet
+/// verified or failed" (which of the two is a lease's momentary state, not stored).
+fn status_group(status: Option<&str>) -> Option<&str> {
+    status.map(|s| match s {
+        "queued" | "processing" => "pending",
+        other => other,
+    })
 }
 
 /// An amount's exact order as an integer of nano-units (deltas are below 10^18 nano-units, so
@@ -70,10 +82,7 @@ impl Store {
         limit: u64,
         offset: u64,
     ) -> Result<Vec<RecordRow>, ApiError> {
-        let status = f.status.map(|s| match s {
-            "queued" | "processing" => "pending",
-            other => other,
-        });
+        let status = status_group(f.status);
         let order = if f.order == "asc" { "asc" } else { "desc" };
         let sort = if f.sort.is_empty() { "time" } else { f.sort };
         self.all(
@@ -117,10 +126,7 @@ impl Store {
         after: Option<u64>,
         limit: u64,
     ) -> Result<Vec<RecordRow>, ApiError> {
-        let status = status.map(|s| match s {
-            "queued" | "processing" => "pending",
-            other => other,
-        });
+        let status = status_group(status);
         self.all(
             concat!(
                 select_record!(),

@@ -6,23 +6,15 @@
 use serde_json::{json, Value};
 use worker::{Request, Response, RouteContext};
 
+use super::{caller_of, page};
 use crate::api::{ok, ApiError};
-use crate::auth::{self, Caller};
+use crate::auth::Caller;
 use crate::body::{read, Fields};
 use crate::dispatcher::destination::check_url;
 use crate::query::{self, Query};
 use crate::routes::admin;
 use crate::store::{Store, WebhookEndpointRow};
 use crate::{clock, AppState};
-
-async fn caller_of(
-    req: &Request,
-    ctx: &RouteContext<AppState>,
-) -> Result<(Store, Caller), ApiError> {
-    let store = Store::of(ctx)?;
-    let caller = auth::caller(req, ctx, &store, clock::now_ms()).await?;
-    Ok((store, caller))
-}
 
 /// The caller's endpoint named by `:webhookId`.
 async fn endpoint_or_404(
@@ -85,9 +77,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
 /// `GET /dashboard/webhooks?limit&offset` → `{webhooks, pagination: {limit, offset, total}}`.
 pub async fn list(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let (store, caller) = caller_of(&req, &ctx).await?;
-    let q = Query::of(&req)?;
-    let limit = q.int("limit", 25, 1, 100)?;
-    let offset = q.int("offset", 0, 0, 1_000_000_000)?;
+    let (limit, offset) = page(&Query::of(&req)?)?;
     let (rows, total) = store
         .tenant_webhook_endpoints(&caller.tenant_id, caller.env(), limit as u32, offset)
         .await?;
