@@ -1,4 +1,4 @@
-// Shared by the benchmarks: a real `wrangler dev` Worker on a fresh local D1.
+// Shared by the benchmarks: a real local Worker (workerd, scripts/serve.mjs) on a fresh local D1.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ export { startWorker, createTenant, api };
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export function machine() {
-  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, wrangler dev (local workerd + SQLite D1)`;
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, local workerd via Miniflare + SQLite D1`;
 }
 
 /** A 100-delta batch body over `customers` customers, as exact JSON text. */
@@ -41,7 +41,8 @@ export async function load(baseUrl, key, path, { clients, requests, body }) {
 
 /** Records `size` deltas for customer `c<size>` under `vendor` through the batch API (8 clients,
  * 100 per request) and waits until every one is VERIFIED (kicking the cron meanwhile). */
-export async function recordPeriod(baseUrl, key, vendor, size) {
+export async function recordPeriod(w, key, vendor, size) {
+  const { baseUrl } = w;
   let next = 0;
   await Promise.all(Array.from({ length: 8 }, async () => {
     while (next < Math.ceil(size / 100)) {
@@ -55,7 +56,7 @@ export async function recordPeriod(baseUrl, key, vendor, size) {
   for (;;) {
     const c = (await api(baseUrl, key, 'GET', `/api/v1/balance/customers/c${size}`)).body.data;
     if (c.verifiedDeltas === size) break;
-    await fetch(`${baseUrl}/__scheduled`);
+    await w.scheduled();
     await new Promise((ok) => setTimeout(ok, 500));
   }
 }
@@ -90,7 +91,7 @@ export async function recordedMonth({ keep, stateName, sizes, tenantName, log })
     vendor = t.vendorAccounts[0].id;
     for (const size of sizes) {
       const started = performance.now();
-      await recordPeriod(w.baseUrl, key, vendor, size);
+      await recordPeriod(w, key, vendor, size);
       log(`recorded ${size} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {

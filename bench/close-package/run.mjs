@@ -45,7 +45,7 @@ function workerdMemory(pgid) {
 }
 
 // The Worker's own console.log lines (the package's D1 rows and wasm memory) are at 'log' level.
-process.env.VERICORD_WRANGLER_LOG ??= 'log';
+process.env.VERICORD_WORKER_LOG ??= 'info';
 
 // --- 1. Record the periods: each customer's records in last month, through the API. -----
 // BENCH_D1=<dir> keeps the recorded D1 there (and reuses it when it holds a finished run).

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startWorker, applyMigrations } from './harness.mjs';
+import { startWorker, migratedD1 } from './harness.mjs';
 import { createTenant, admin, api, assertOk } from './fixtures.mjs';
 
 /** The parent middleware tenant's name: no buyer-facing byte may contain it. */
@@ -37,7 +37,7 @@ async function settle(w, key, ids) {
  */
 export async function closeWorld({ vars = {} } = {}) {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-close-'));
-  await applyMigrations(persistDir);
+  await migratedD1(persistDir);
   const now = Date.now();
   const months = [monthBack(now, 2), monthBack(now, 1)];
   const recorded = { [months[0]]: [], [months[1]]: [] };

@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launchChromium } from './browser.mjs';
@@ -20,7 +20,7 @@ after(async () => {
   rmSync(state, { recursive: true, force: true });
 });
 
-/** Runs scripts/dev until it says it serves; resolves to {out, stop}. */
+/** Runs scripts/dev until it says it serves; resolves to {out (all it printed so far), stop}. */
 async function dev(port) {
   const child = spawn(join(ROOT, 'scripts/dev'), [], {
     cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,7 +39,7 @@ async function dev(port) {
     await new Promise((ok) => setTimeout(ok, 100));
   }
   assert.match(out, /vericord on http/, out.slice(-3000));
-  return { out, stop };
+  return { get out() { return out; }, stop };
 }
 
 test('scripts/dev from nothing: the printed link and code open a Shared Record whose every check passes', async () => {
@@ -85,4 +85,8 @@ test('scripts/dev from nothing: the printed link and code open a Shared Record w
   const viewer = (await output(join(ROOT, 'scripts/dashboard-token'), [tenant, '--role', 'viewer'], { env: { ...process.env, VERICORD_STATE: state } })).trim();
   assert.deepEqual(await list(viewer), ['cust_1']);
   assert.equal(JSON.parse(Buffer.from(viewer.split('.')[1], 'base64url')).role, 'viewer');
+  // The local server runs the cron every minute; SIGUSR2 runs it at once (the README says how).
+  process.kill(Number(readFileSync(join(state, 'serve.pid'), 'utf8')), 'SIGUSR2');
+  for (let i = 0; i < 200 && !running.out.includes('# scheduled: ok'); i++) await new Promise((ok) => setTimeout(ok, 100));
+  assert.ok(running.out.includes('# scheduled: ok'), running.out.slice(-2000));
 });

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as V from '../../crates/wasm/pkg/node.js';
-import { startWorker, applyMigrations } from './harness.mjs';
+import { startWorker, migratedD1 } from './harness.mjs';
 import { createTenant, api } from './fixtures.mjs';
 
 const CUSTOMERS = ['f0', 'f1', 'f2'];
@@ -21,7 +21,7 @@ async function statuses(baseUrl, key, ids) {
 
 test('SIGKILL during ingest, sequencing and checkpointing; idempotent retries after restart: every delta once, VERIFIED, every checkpoint consistent', async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-faults-'));
-  await applyMigrations(persistDir);
+  await migratedD1(persistDir);
   let w = await startWorker({ persistDir });
   const t = await createTenant(w.baseUrl, { name: 'Faults', rateLimitPerMinute: 1_000_000 });
   const key = t.keys.sandbox;
@@ -51,7 +51,11 @@ test('SIGKILL during ingest, sequencing and checkpointing; idempotent retries af
     }
   };
   const clients = [...Array.from({ length: 6 }, (_, i) => emitter(i)), checkpointer(), checkpointer()];
-  await new Promise((ok) => setTimeout(ok, 3_000));
+  // Kill once the load is under way (acknowledged deltas and handed-out checkpoints), however
+  // fast this machine is today.
+  for (let i = 0; i < 600 && !(sent.filter((s) => s.recordId).length >= 25 && handedOut.length >= 1); i++) {
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
   await w.stop('SIGKILL');
   running = false;
   await Promise.all(clients);
@@ -149,7 +153,7 @@ test('a webhook receiver that refuses, times out, answers slowly and then recove
     const { admin } = await import('./fixtures.mjs');
     await admin(w.baseUrl, 'POST', `/admin/tenants/${t.id}/webhooks`, { url: rx.url, environment: 'sandbox' });
     const ids = [];
-    const cron = () => fetch(`${w.baseUrl}/__scheduled`).catch(() => {});
+    const cron = () => w.scheduled().catch(() => {});
     // Each phase gets new events as well as the retries of the earlier ones.
     for (const [mode, ms] of [['refuse', 2500], ['hang', 3500], ['slow', 3000], ['ok', 0]]) {
       rx.set(mode);

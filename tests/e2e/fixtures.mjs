@@ -11,8 +11,18 @@ import { ADMIN_TOKEN } from './harness.mjs';
 /** A request that hangs fails the test in a minute instead of stalling the whole file. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/** fetch, but a failure names the request and the socket's own error (undici hides it in `cause`). */
+async function send(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const cause = e.cause ? ` (${e.cause.code ?? e.cause.name}: ${e.cause.message})` : '';
+    throw new Error(`${init.method ?? 'GET'} ${url}: ${e.message}${cause}`, { cause: e });
+  }
+}
+
 export async function admin(baseUrl, method, path, body) {
-  const res = await fetch(`${baseUrl}${path}`, {
+  const res = await send(`${baseUrl}${path}`, {
     method,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -38,7 +48,7 @@ export async function createTenant(baseUrl, { name = 'Test Tenant', kind = 'dire
 
 /** fetch with an API key; returns { status, headers, body }. */
 export async function api(baseUrl, key, method, path, body, headers = {}) {
-  const res = await fetch(`${baseUrl}${path}`, {
+  const res = await send(`${baseUrl}${path}`, {
     method,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     headers: { ...(key && { 'x-api-key': key }), 'content-type': 'application/json', ...headers },
@@ -129,7 +139,7 @@ export function assertOk(res, status) {
 
 /** fetch with an API key and a raw (string / Buffer) body; returns { status, headers, body, text }. */
 export async function raw(baseUrl, key, method, path, body, headers = {}) {
-  const res = await fetch(`${baseUrl}${path}`, {
+  const res = await send(`${baseUrl}${path}`, {
     method,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     headers: { ...(key && { 'x-api-key': key }), 'content-type': 'application/json', ...headers },

@@ -10,7 +10,7 @@ import { TEST_KEY } from './keys.mjs';
 import { createTenant, admin, api, emit, d1, sql, assertError, assertOk, assertNothingWritten, subjectReference } from './fixtures.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-const cron = (w) => fetch(`${w.baseUrl}/__scheduled`).then((r) => r.text());
+const cron = (w) => w.scheduled();
 const status = async (w, key, id) => (await api(w.baseUrl, key, 'GET', `/api/v1/balance/delta/${id}`)).body.data.status;
 
 async function withWorker(options, fn) {

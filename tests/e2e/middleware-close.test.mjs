@@ -223,7 +223,7 @@ test('webhooks: customer.export_downloaded and customer.compare_run, once per ev
   const before = rx.at('/hooks').length;
   await getRaw(`${base()}/export?format=csv&period=${w.months[0]}&vendorAccountId=${vendor(0)}`);
   await api(w.worker.baseUrl, w.key, 'POST', `${base()}/compare`, { from: w.months[0], to: w.months[1], vendorAccountId: vendor(0) });
-  await fetch(`${w.worker.baseUrl}/__scheduled`);
+  await w.worker.scheduled();
   for (let i = 0; i < 100; i++) {
     const got = rx.at('/hooks').slice(before).map((r) => r.headers['x-webhook-event']);
     if (got.includes('customer.export_downloaded') && got.includes('customer.compare_run')) break;

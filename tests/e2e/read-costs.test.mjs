@@ -138,8 +138,7 @@ test('expired idempotency keys and finished webhook deliveries are pruned by the
       ('evt_old_delivered', ${eid}, ${tid}, 'sandbox', 'delivered', 1, 0, ${sql(longAgo)}),
       ('evt_old_pending', ${eid}, ${tid}, 'sandbox', 'pending', 9, 9999999999999, ${sql(longAgo)});
     INSERT INTO delivery_attempts (event_id, endpoint_id, attempt, at, status_code, duration_ms) VALUES ('evt_old_delivered', ${eid}, 1, ${sql(longAgo)}, 200, 5)`);
-  const cron = await fetch(`${worker.baseUrl}/__scheduled`);
-  assert.equal(cron.status, 200);
+  assert.equal(await worker.scheduled(), 'ok');
   const keys = (await d1(worker.persistDir, `SELECT key FROM idempotency WHERE tenant_id = ${tid}`)).map((r) => r.key);
   assert.ok(!keys.includes('expired-key'), 'an idempotency key past its 24 h retention is pruned');
   assert.ok(keys.includes(fresh), 'a live one is kept');

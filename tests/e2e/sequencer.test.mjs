@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimpleMerkleTree } from '@openzeppelin/merkle-tree';
 import * as V from '../../crates/wasm/pkg/node.js';
-import { startWorker, applyMigrations } from './harness.mjs';
+import { startWorker, migratedD1 } from './harness.mjs';
 import { createTenant, api, admin, d1, sql } from './fixtures.mjs';
 
 const CUSTOMERS = ['c0', 'c1', 'c2', 'c3'];
@@ -285,7 +285,7 @@ test('served inclusion proofs verify in the npm package and in OpenZeppelin; tam
 
 test('SIGKILL mid-load, restart on the same D1: every acknowledged delta ends VERIFIED', async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-kill-'));
-  await applyMigrations(persistDir);
+  await migratedD1(persistDir);
   let w = await startWorker({ persistDir });
   const t = await createTenant(w.baseUrl, { name: 'Crash', rateLimitPerMinute: 100_000 });
   const key = t.keys.sandbox;

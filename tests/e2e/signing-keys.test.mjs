@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as V from '../../crates/wasm/pkg/node.js';
-import { startWorker, applyMigrations } from './harness.mjs';
+import { startWorker, migratedD1 } from './harness.mjs';
 import { createTenant, api } from './fixtures.mjs';
 import { TEST_KEY, noteKey } from './keys.mjs';
 
@@ -41,7 +41,7 @@ async function published(w) {
 
 test('after a key rotation old checkpoints still verify and new ones are signed with the new key', async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-rotate-'));
-  await applyMigrations(persistDir);
+  await migratedD1(persistDir);
   try {
     let w = await startWorker({ persistDir });
     let tenant;

@@ -145,7 +145,7 @@ test('writes: a verified item is delivered as verification.completed, one that c
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const ids = Object.fromEntries((await d1(w.persistDir, `SELECT write_key, id FROM records WHERE write_key IN (${sql(good)}, ${sql(bad)})`)).map((r) => [r.write_key, r.id]));
     await d1(w.persistDir, `UPDATE records SET amount = '9' WHERE id = ${sql(ids[bad])}`);
-    assert.equal((await fetch(`${w.baseUrl}/__scheduled`)).status, 200);
+    assert.equal(await w.scheduled(), 'ok');
 
     const got = await waitFor('both deliveries', () => rx.at('/writes').length >= 2 && rx.at('/writes'));
     const by = Object.fromEntries(got.map((r) => [r.headers['x-webhook-event'], r]));
@@ -327,8 +327,7 @@ test('a retry due beyond a run’s budget is sent by the cron', async () => {
     assert.ok(next >= Date.parse(pending.deliveries[0].attemptHistory[0].at) + 1000, 'next attempt after the backoff');
     await new Promise((ok) => setTimeout(ok, Math.max(0, next - Date.now()) + 500));
     assert.equal(rx.at('/cron').length, 1, 'nothing sends it before the cron');
-    const res = await fetch(`${cron.baseUrl}/__scheduled`);
-    assert.equal(res.status, 200, await res.text());
+    assert.equal(await cron.scheduled(), 'ok');
     const list = await listUntil(tenant.keys.sandbox, '?status=delivered', (l) => l.total === 1, 'delivered by the cron', cron);
     assert.equal(list.deliveries[0].attempts, 2);
     assert.deepEqual(rx.at('/cron').map((r) => r.answer), [500, 200]);

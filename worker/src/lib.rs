@@ -72,6 +72,16 @@ const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    // The same JS request object (not `Request.clone()`, which would tee the body): after the
+    // answer, whatever body the route left unread is drained, so the client's connection stays
+    // usable (body::drain_unread).
+    let raw = <worker::web_sys::Request as Clone>::clone(req.inner());
+    let response = serve(req, env, ctx).await;
+    body::drain_unread(raw).await;
+    response
+}
+
+async fn serve(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if !METHODS.contains(&req.inner().method().as_str()) {
         return api::error_response(&api::ApiError::new(
             405,
