@@ -15,6 +15,7 @@ export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
 
 WORKER_BUILD_VERSION=0.8.7
 PYTHON_SDK_VERSION=0.7.0
+SCHEMATHESIS_VERSION=4.32.5
 
 say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -70,6 +71,22 @@ ensure_python_sdk() {
     "$VERICORD_PY" -m pip install --quiet --disable-pip-version-check "pacspace-sdk==$PYTHON_SDK_VERSION" "pytest==8.3.5"
   fi
   export VERICORD_PY
+}
+
+# A venv outside the clone with schemathesis and its dependencies pinned
+# (tests/openapi/requirements.txt), for tests/openapi/run.sh.
+ensure_schemathesis() {
+  local venv="$CACHE/venv-schemathesis-$SCHEMATHESIS_VERSION"
+  local stamp="$venv/.vericord-requirements-sha" want
+  want=$(sha256sum "$ROOT/tests/openapi/requirements.txt" | cut -d' ' -f1)
+  VERICORD_SCHEMATHESIS="$venv/bin/schemathesis"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! "$VERICORD_SCHEMATHESIS" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+    say "creating Python venv with schemathesis==$SCHEMATHESIS_VERSION"
+    python3 -m venv --clear "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/tests/openapi/requirements.txt"
+    echo "$want" >"$stamp"
+  fi
+  export VERICORD_SCHEMATHESIS
 }
 
 # Debian packages the tests drive: Chromium (browser tests), poppler-utils (pdftotext and

@@ -194,25 +194,31 @@ impl PackageWriter {
                 self.phase = Phase::Records;
                 Ok(Some(h.into_bytes()))
             }
-            Phase::Records => match self.pager.next_page(store).await? {
-                Some(rows) => {
-                    self.phase = Phase::Records;
-                    let mut out = String::with_capacity(rows.len() * 600);
-                    for r in &rows {
-                        self.sums.add(&r.amount)?;
-                        if !self.first {
-                            out.push(',');
+            Phase::Records => {
+                // Tests only: hold the stream between pages so a kill lands mid-package.
+                if !self.first {
+                    store.faults().stall("between-pages").await;
+                }
+                match self.pager.next_page(store).await? {
+                    Some(rows) => {
+                        self.phase = Phase::Records;
+                        let mut out = String::with_capacity(rows.len() * 600);
+                        for r in &rows {
+                            self.sums.add(&r.amount)?;
+                            if !self.first {
+                                out.push(',');
+                            }
+                            self.first = false;
+                            record_json(r, &self.head.period_start, &mut out);
                         }
-                        self.first = false;
-                        record_json(r, &self.head.period_start, &mut out);
+                        Ok(Some(out.into_bytes()))
                     }
-                    Ok(Some(out.into_bytes()))
+                    None => {
+                        self.phase = Phase::Trailer;
+                        Ok(Some(Vec::new()))
+                    }
                 }
-                None => {
-                    self.phase = Phase::Trailer;
-                    Ok(Some(Vec::new()))
-                }
-            },
+            }
             Phase::Trailer => self.trailer().map(|t| Some(t.into_bytes())),
             Phase::Done => Ok(None),
         }
