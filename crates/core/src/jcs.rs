@@ -310,6 +310,86 @@ fn from_raw(raw: &RawValue, depth: usize) -> Result<Value, JcsError> {
     }
 }
 
+/// Parses JSON refusing, as [`parse_strict`] does, a member name repeated in any object, but
+/// with no nesting limit of its own (serde_json's 128 stands): for documents that wrap items,
+/// whose nesting [`parse_strict`] bounded when they were accepted. Numbers are read as
+/// `serde_json::Value` reads them.
+pub(crate) fn parse_unique(json: &str) -> Result<Value, JcsError> {
+    serde_json::from_str::<Unique>(json)
+        .map(|u| u.0)
+        .map_err(|e| JcsError::Invalid(alloc::format!("{e}")))
+}
+
+/// A `Value` whose objects had no repeated member name.
+struct Unique(Value);
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueVisitor).map(Unique)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        // serde_json hands over finite doubles only; `from` maps anything else to null.
+        Ok(Value::from(n))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.into()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Unique(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(name) = access.next_key::<String>()? {
+            let Unique(v) = access.next_value()?;
+            if map.contains_key(&name) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "names member {name:?} more than once"
+                )));
+            }
+            map.insert(name, v);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
 /// The members of the JSON object `text`, in order, duplicates kept (a map
 /// would drop them), values as raw text: for callers that read fields one by
 /// one and keep number text exact.
@@ -450,6 +530,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn unique_parsing_refuses_repeated_names_without_a_depth_limit() {
+        for text in [
+            r#"{"a":1,"a":1}"#,
+            r#"{"x":[{"b":1,"b":2}]}"#,
+            r#"{"\u0061":1,"a":2}"#,
+        ] {
+            assert!(parse_unique(text).is_err(), "{text}");
+        }
+        let deep = "[".repeat(100) + &"]".repeat(100);
+        assert_eq!(
+            parse_unique(&deep).unwrap(),
+            serde_json::from_str::<Value>(&deep).unwrap()
+        );
+        assert!(parse_strict(&deep).is_err());
+        let text = r#" {"a": [1, -2, 2.5e3, 18446744073709551615, "x", null, true], "b": {}} "#;
+        assert_eq!(
+            parse_unique(text).unwrap(),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
+        assert!(parse_unique("1e400").is_err() && parse_unique(r#""\ud800""#).is_err());
     }
 
     #[test]

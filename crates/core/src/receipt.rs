@@ -156,8 +156,10 @@ fn hash(v: &Value, key: &str, name: &'static str) -> Result<Hash, ReceiptError> 
 /// Verifies a customer receipt (the route's `data` object, as JSON text) against trusted
 /// verifier keys; returns the signed checkpoint it is under.
 pub fn verify_receipt(json: &str, trusted: &[&str]) -> Result<Checkpoint, ReceiptError> {
+    // I-JSON: a member named twice is refused, not read as its last copy (parsers disagree on
+    // which copy counts, so one text could verify as two receipts).
     let receipt: Value =
-        serde_json::from_str(json).map_err(|_| ReceiptError::Malformed("receipt"))?;
+        crate::jcs::parse_unique(json).map_err(|_| ReceiptError::Malformed("receipt"))?;
     let note = text(&receipt, &["checkpoint", "note"], "checkpoint.note")?;
     let cp = Checkpoint::verify(note, trusted).map_err(ReceiptError::Checkpoint)?;
     if !hash(&receipt, "proofRoot", "proofRoot")?.ct_eq(&cp.root) {
@@ -271,4 +273,47 @@ fn check_entry(
         .ok_or(ReceiptError::Malformed("proof"))?;
     head.verify_inclusion(&entry_hash, seq, &proof)
         .map_err(|e| fault(EntryFault::Inclusion(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    const KEY: &str = "vericord.test+e153bc4e+AT7wEg+ASj+VTw29XL9qUil0gGWz8m5DACcESzBZk7Dp";
+    /// `tests/vectors/receipts.json`'s empty-log receipt.
+    const EMPTY_LOG: &str = concat!(
+        r#"{"customerReference":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","#,
+        r#""proofRoot":"0x0000000000000000000000000000000000000000000000000000000000000000","#,
+        r#""checkpoint":{"note":"vericord.test/sandbox/0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\n0\n"#,
+        r#"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nperiod 2026-04\nopening 0\nclosing 0\ncount 0\n\n"#,
+        r#"\u2014 vericord.test 4VO8TlE18UcT6d0QaRNbSZHHvEInMckXLjUjy5rYeoLEUHXj64Xg48LaDCKIMJIFzJyo8IoGbVaNdZwXAXss4sXHPQ8=\n"},"#,
+        r#""verification":{"treeSize":0},"deltas":[],"boundaries":{"opening":null,"closing":null}}"#
+    );
+
+    /// Found by the `receipt` fuzz target (`fuzz/regressions/receipt/`): a member written twice
+    /// verified, read as its last copy, so a reader taking the first copy saw another receipt.
+    #[test]
+    fn a_member_named_twice_is_refused() {
+        assert!(verify_receipt(EMPTY_LOG, &[KEY]).is_ok());
+        let twice = [
+            // The fuzzer's input, minimized: the first member repeated with its own value.
+            EMPTY_LOG.replacen('{', r#"{"boundaries":{"opening":null,"closing":null},"#, 1),
+            // A first copy of proofRoot that disagrees with the signed root.
+            EMPTY_LOG.replacen(
+                '{',
+                &format!(r#"{{"proofRoot":"0x{}","#, "11".repeat(32)),
+                1,
+            ),
+            // Inside a nested object.
+            EMPTY_LOG.replace(r#""treeSize":0"#, r#""treeSize":0,"treeSize":1"#),
+        ];
+        for text in &twice {
+            assert_eq!(
+                verify_receipt(text, &[KEY]),
+                Err(ReceiptError::Malformed("receipt")),
+                "{text}"
+            );
+        }
+    }
 }
