@@ -32,7 +32,7 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vericord-npm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp -R "$here/package.json" "$here/lib" "$here/test" "$here/browser" "$work/"
+cp -R "$here/package.json" "$here/lib" "$here/test" "$here/browser" "$here/vite" "$work/"
 cd "$work"
 # The package has no dependencies, so this never needs the registry.
 timeout 120 npm install --no-audit --no-fund --no-package-lock --prefer-offline "$tgz"
@@ -43,6 +43,9 @@ export VERICORD_VERIFY_TEMPLATE=${VERICORD_VERIFY_TEMPLATE:-$repo/crates/wasm/pk
 [[ -f $VERICORD_VERIFY_TEMPLATE ]] || { echo "run.sh: no page template $VERICORD_VERIFY_TEMPLATE" >&2; exit 1; }
 VERICORD_PLAYWRIGHT=$(cd "$repo" && node -p 'require.resolve("playwright-core").replace(/index\.js$/, "index.mjs")')
 export VERICORD_PLAYWRIGHT
+# Vite (a root dev dependency) bundles test/vite.test.mjs's page from the installed package.
+VERICORD_VITE=$(cd "$repo" && node --input-type=module -e 'console.log(new URL(import.meta.resolve("vite")).pathname)')
+export VERICORD_VITE
 # OpenZeppelin's verifier (a root dev dependency) checks the close-package inclusion proofs:
 # in Node from its own entry, in Chromium bundled for the browser by esbuild.
 VERICORD_OZ=$(cd "$repo" && node -p 'require.resolve("@openzeppelin/merkle-tree")')
@@ -50,4 +53,4 @@ export VERICORD_OZ
 (cd "$repo" && echo "export { SimpleMerkleTree } from '@openzeppelin/merkle-tree';" |
   node_modules/.bin/esbuild --bundle --format=esm --platform=browser --log-level=warning) >"$work/browser/oz.mjs"
 timeout 600 node --test --test-reporter=spec --test-timeout=180000 \
-  test/api.test.mjs test/vectors.test.mjs test/tamper.test.mjs test/browser.test.mjs test/verify-page.test.mjs
+  test/api.test.mjs test/vectors.test.mjs test/tamper.test.mjs test/browser.test.mjs test/verify-page.test.mjs test/vite.test.mjs
