@@ -32,7 +32,7 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vericord-npm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp -R "$here/package.json" "$here/lib" "$here/test" "$here/browser" "$here/vite" "$work/"
+cp -R "$here/package.json" "$here/lib" "$here/test" "$here/browser" "$here/vite" "$here/workerd" "$work/"
 cd "$work"
 # The package has no dependencies, so this never needs the registry.
 timeout 120 npm install --no-audit --no-fund --no-package-lock --prefer-offline "$tgz"
@@ -46,6 +46,10 @@ export VERICORD_PLAYWRIGHT
 # Vite (a root dev dependency) bundles test/vite.test.mjs's page from the installed package.
 VERICORD_VITE=$(cd "$repo" && node --input-type=module -e 'console.log(new URL(import.meta.resolve("vite")).pathname)')
 export VERICORD_VITE
+# esbuild and Miniflare (root dev dependencies) bundle and run test/workerd.test.mjs's Worker.
+VERICORD_ESBUILD=$(cd "$repo" && node --input-type=module -e 'console.log(new URL(import.meta.resolve("esbuild")).pathname)')
+VERICORD_MINIFLARE=$(cd "$repo" && node --input-type=module -e 'console.log(new URL(import.meta.resolve("miniflare")).pathname)')
+export VERICORD_ESBUILD VERICORD_MINIFLARE
 # OpenZeppelin's verifier (a root dev dependency) checks the close-package inclusion proofs:
 # in Node from its own entry, in Chromium bundled for the browser by esbuild.
 VERICORD_OZ=$(cd "$repo" && node -p 'require.resolve("@openzeppelin/merkle-tree")')
@@ -53,4 +57,4 @@ export VERICORD_OZ
 (cd "$repo" && echo "export { SimpleMerkleTree } from '@openzeppelin/merkle-tree';" |
   node_modules/.bin/esbuild --bundle --format=esm --platform=browser --log-level=warning) >"$work/browser/oz.mjs"
 timeout 600 node --test --test-reporter=spec --test-timeout=180000 \
-  test/api.test.mjs test/vectors.test.mjs test/tamper.test.mjs test/browser.test.mjs test/verify-page.test.mjs test/vite.test.mjs
+  test/api.test.mjs test/vectors.test.mjs test/tamper.test.mjs test/browser.test.mjs test/verify-page.test.mjs test/vite.test.mjs test/workerd.test.mjs
