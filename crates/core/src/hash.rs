@@ -25,8 +25,86 @@ impl Hash {
 }
 
 /// Keccak-256 with the original Keccak padding (as Ethereum), not SHA3-256.
+///
+/// The sponge by hand over keccak-f\[1600\] (rate 136 bytes, padding `0x01 … 0x80`), as
+/// [`crate::merkle::node_hash`] does for its one block: whole blocks are absorbed a word at a
+/// time, with no hasher or buffer in between (`keccak256_is_the_sponge` checks it against
+/// `sha3::Keccak256`, which [`tagged_hash`] uses). Written with plain loops and indexing: the npm
+/// package builds this crate at opt-level "z", where an iterator adapter or `copy_from_slice`
+/// stays a call per word, while keccak-f itself is built for speed.
 pub fn keccak256(data: &[u8]) -> Hash {
-    Hash(Keccak256::digest(data).into())
+    let mut state = [0u64; 25];
+    let mut at = 0;
+    while let Some(block) = data.get(at..at + RATE) {
+        let mut i = 0;
+        while i < RATE / 8 {
+            state[i] ^= le_word(block, 8 * i);
+            i += 1;
+        }
+        keccak::f1600(&mut state);
+        at += RATE;
+    }
+    // The last, partial block (possibly empty) and the padding, byte by byte.
+    let tail = data.get(at..).unwrap_or_default();
+    let mut last = [0u8; RATE];
+    let mut i = 0;
+    while i < tail.len() && i < RATE {
+        last[i] = tail[i];
+        i += 1;
+    }
+    // tail.len() < RATE: both padding bytes are in the block (one and the same at 135).
+    last[i % RATE] ^= 0x01;
+    last[RATE - 1] ^= 0x80;
+    let mut i = 0;
+    while i < RATE / 8 {
+        state[i] ^= le_word(&last, 8 * i);
+        i += 1;
+    }
+    keccak::f1600(&mut state);
+    squeeze(&state)
+}
+
+/// Keccak-256's rate: the bytes of a block.
+const RATE: usize = 136;
+
+/// The little-endian word `bytes[at..at + 8]` (callers keep it in bounds).
+#[inline(always)]
+pub(crate) fn le_word(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes([
+        bytes[at],
+        bytes[at + 1],
+        bytes[at + 2],
+        bytes[at + 3],
+        bytes[at + 4],
+        bytes[at + 5],
+        bytes[at + 6],
+        bytes[at + 7],
+    ])
+}
+
+/// The 32-byte digest: the first four lanes, little-endian (constant offsets: four stores).
+#[inline(always)]
+pub(crate) fn squeeze(state: &[u64; 25]) -> Hash {
+    let mut out = [0u8; 32];
+    put_le_word(&mut out, 0, state[0]);
+    put_le_word(&mut out, 8, state[1]);
+    put_le_word(&mut out, 16, state[2]);
+    put_le_word(&mut out, 24, state[3]);
+    Hash(out)
+}
+
+/// Writes `word` little-endian to `bytes[at..at + 8]` (callers keep it in bounds).
+#[inline(always)]
+fn put_le_word(bytes: &mut [u8; 32], at: usize, word: u64) {
+    let b = word.to_le_bytes();
+    bytes[at] = b[0];
+    bytes[at + 1] = b[1];
+    bytes[at + 2] = b[2];
+    bytes[at + 3] = b[3];
+    bytes[at + 4] = b[4];
+    bytes[at + 5] = b[5];
+    bytes[at + 6] = b[6];
+    bytes[at + 7] = b[7];
 }
 
 /// `keccak256(tag ‖ 0x00 ‖ payload)`: every vericord hash is domain-separated
@@ -149,6 +227,16 @@ mod tests {
             keccak256(b"abc").to_hex(),
             "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
         );
+    }
+
+    #[test]
+    fn keccak256_is_the_sponge() {
+        // Every length around the block boundaries (135 puts both padding bytes in one).
+        let data: alloc::vec::Vec<u8> = (0..1000u32).map(|i| (i * 131 % 251) as u8).collect();
+        for len in (0..=600).chain([815, 816, 817, 951, 952, 953, 1000]) {
+            let want: [u8; 32] = Keccak256::digest(&data[..len]).into();
+            assert_eq!(keccak256(&data[..len]), Hash(want), "{len}");
+        }
     }
 
     #[test]

@@ -10,7 +10,6 @@ export {
   parseDelta,
   verifyCheckpoint,
   verifyConsistency,
-  verifyInclusion,
 } from './vericord_wasm.js';
 import * as wasm from './vericord_wasm.js';
 
@@ -27,4 +26,29 @@ export const closePackageInclusionProof = (pkg, seq) => wasm.closePackageInclusi
 
 export function isVericordError(error) {
   return error instanceof Error && error.name === 'VericordError' && typeof error.code === 'string';
+}
+
+// verifyInclusion's hashes cross into wasm as one text, root ‖ leaf ‖ proof, encoded natively
+// in one go (a string per hash would cost a copy, an allocation and a call back into JS each).
+// Only plain input takes this path: strings of 66 UTF-16 units that are all ASCII (so exactly
+// 66 bytes each), an array proof, Number size and index; the wasm side parses each hash as the
+// other path does and answers false when one does not parse. Anything else goes to the wasm
+// function as given, which names the argument at fault.
+let text = new Uint8Array(66 * 22);
+const isHashSized = (h) => typeof h === 'string' && h.length === 66;
+
+export function verifyInclusion(root, size, index, leaf, proof) {
+  if (typeof size === 'number' && typeof index === 'number' && Array.isArray(proof) && isHashSized(root) && isHashSized(leaf)) {
+    let plain = true;
+    for (let i = 0; plain && i < proof.length; i++) plain = isHashSized(proof[i]);
+    const bytes = 66 * (proof.length + 2);
+    if (plain) {
+      if (text.length < bytes) text = new Uint8Array(bytes);
+      const all = root + leaf + proof.join('');
+      const { read, written } = encoder.encodeInto(all, text);
+      // All read and one byte per UTF-16 unit: every character was ASCII.
+      if (read === all.length && written === bytes && wasm.verifyInclusionText(text.subarray(0, bytes), size, index)) return true;
+    }
+  }
+  return wasm.verifyInclusion(root, size, index, leaf, proof);
 }

@@ -27,11 +27,22 @@ pub fn uint(value: &JsValue, name: &str) -> Result<u64, JsValue> {
         )
     };
     if let Some(n) = value.as_f64() {
-        // Range-checked before the cast, so the cast is exact.
-        let exact = n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER as f64).contains(&n);
-        return if exact { Ok(n as u64) } else { Err(bad()) };
+        return uint_number(n, name);
     }
     u64::try_from_js_value_ref(value).ok_or_else(bad)
+}
+
+/// [`uint`] of a JS Number: a safe non-negative integer, or the same error.
+pub fn uint_number(n: f64, name: &str) -> Result<u64, JsValue> {
+    // Range-checked before the cast, so the cast is exact.
+    if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER as f64).contains(&n) {
+        Ok(n as u64)
+    } else {
+        Err(error(
+            INVALID_ARGUMENT,
+            &format!("{name} must be a non-negative safe integer or a BigInt below 2^64"),
+        ))
+    }
 }
 
 pub fn hash(value: &JsValue, name: impl Display) -> Result<Hash, JsValue> {

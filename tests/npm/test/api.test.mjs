@@ -314,6 +314,54 @@ test('bad input throws a VericordError with a stable code', () => {
   for (const [want, fn] of cases) assert.equal(code(fn), want, fn.toString());
 });
 
+test('verifyInclusion: plain hex text (its fast path) and any other input answer alike', () => {
+  const said = (fn) => {
+    try {
+      return String(fn());
+    } catch (e) {
+      assert.ok(api.isVericordError(e), String(e));
+      return `${e.code}: ${e.message}`;
+    }
+  };
+  const upper = (h) => `0x${h.slice(2).toUpperCase()}`;
+  assert.equal(api.verifyInclusion(upper(tree.root), tree.size, index, upper(leaf), proof.map(upper)), true);
+  const notHash = [
+    `0X${leaf.slice(2)}`,
+    `0x${leaf.slice(2, 65)}g`,
+    `0x${leaf.slice(2, 65)}ü`, // 66 UTF-16 units, 67 bytes
+    `0x${leaf.slice(2, 65)}\ud800`, // a lone surrogate
+    `0x${leaf.slice(2, 64)}\u{1F600}`, // 66 units, 68 bytes
+    leaf.slice(0, 65),
+    `${leaf}0`,
+    `${leaf.slice(0, 65)}${'\u0660'}`, // an Arabic-Indic digit
+  ];
+  for (const bad of notHash) {
+    assert.equal(said(() => api.verifyInclusion(bad, tree.size, index, leaf, proof)), 'HASH_INVALID: root must be 0x followed by 64 hex digits');
+    assert.equal(said(() => api.verifyInclusion(tree.root, tree.size, index, bad, proof)), 'HASH_INVALID: leaf must be 0x followed by 64 hex digits');
+    const tampered = proof.with(proof.length - 1, bad);
+    assert.equal(said(() => api.verifyInclusion(tree.root, tree.size, index, leaf, tampered)), `HASH_INVALID: proof[${proof.length - 1}] must be 0x followed by 64 hex digits`);
+  }
+  for (const bad of [42, null, undefined, {}, Symbol('s')]) {
+    assert.equal(said(() => api.verifyInclusion(bad, tree.size, index, leaf, proof)), 'INVALID_ARGUMENT: root must be a string');
+    assert.equal(said(() => api.verifyInclusion(tree.root, tree.size, index, leaf, [bad, ...proof])), 'INVALID_ARGUMENT: proof[0] must be a string');
+  }
+  assert.equal(said(() => api.verifyInclusion(tree.root, tree.size, index, leaf, proof.join(''))), 'INVALID_ARGUMENT: proof must be an array');
+  // A bad hash is reported before a bad size, as the arguments come; then size, then index.
+  assert.equal(said(() => api.verifyInclusion('0x12', 1.5, -1, leaf, proof)), 'HASH_INVALID: root must be 0x followed by 64 hex digits');
+  const sizeError = 'must be a non-negative safe integer or a BigInt below 2^64';
+  assert.equal(said(() => api.verifyInclusion(tree.root, 1.5, -1, leaf, proof)), `INVALID_ARGUMENT: size ${sizeError}`);
+  assert.equal(said(() => api.verifyInclusion(tree.root, tree.size, -1, leaf, proof)), `INVALID_ARGUMENT: index ${sizeError}`);
+  assert.equal(said(() => api.verifyInclusion(ZERO, tree.size, index, leaf, proof)), 'ROOT_MISMATCH: inclusion proof: proof does not lead to the root');
+  assert.equal(said(() => api.verifyInclusion(tree.root, tree.size, tree.size, leaf, proof)), 'INDEX_OUT_OF_RANGE: inclusion proof: leaf index is not below the tree size');
+  // A proof longer than any before (its buffer grows), then the short one again.
+  const long = Array.from({ length: 70 }, () => ZERO);
+  assert.equal(said(() => api.verifyInclusion(tree.root, tree.size, index, leaf, long)), `PROOF_LENGTH: inclusion proof: proof has 70 hashes; this index and size need ${proof.length}`);
+  assert.equal(said(() => api.verifyInclusion(tree.root, tree.size, index, leaf, [])), `PROOF_LENGTH: inclusion proof: proof has 0 hashes; this index and size need ${proof.length}`);
+  assert.equal(api.verifyInclusion(tree.root, tree.size, index, leaf, proof), true);
+  // Every single-hash input a leaf of a one-leaf tree: the proof is empty, the leaf the root.
+  assert.equal(api.verifyInclusion(leaf, 1, 0, upper(leaf), []), true);
+});
+
 test('never traps: junk in every argument gives a result or a VericordError', () => {
   const junk = [undefined, null, true, 0, -0, 1e308, NaN, 2n ** 70n, '', '0x', 'x'.repeat(10_000), '\ud800', [], [null], {}, { seq: {} }, new Uint8Array(3), Symbol('s'), () => 1];
   let calls = 0;
