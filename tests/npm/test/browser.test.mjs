@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as api from 'vericord';
 import { expectedCount } from '../lib/checks.mjs';
+import { openPage } from '../lib/chromium.mjs';
 import { serve } from '../lib/server.mjs';
 import { batteries, mutations } from '../lib/tamper.mjs';
 
@@ -18,7 +19,6 @@ const FILES = ['trees.json', 'consistency.json', 'checkpoints.json', 'receipts.j
 const TAMPER_EVERY = 7;
 const vectorsDir = process.env.VERICORD_VECTORS;
 const playwright = process.env.VERICORD_PLAYWRIGHT;
-const chromiumPath = process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium';
 
 test('headless Chromium runs the tree, checkpoint, receipt, close-package, compare and verification-package vectors and a sample of the tamper battery', { timeout: 150_000 }, async (t) => {
   assert.ok(playwright, 'set VERICORD_PLAYWRIGHT to playwright-core’s index.mjs');
@@ -45,16 +45,9 @@ test('headless Chromium runs the tree, checkpoint, receipt, close-package, compa
       rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    timeout: 30_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  let page;
+  let errors;
+  ({ context, page, errors } = await openPage(chromium, profile));
   page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
 
   await page.goto(`${server.url}/index.html`, { timeout: 30_000 });

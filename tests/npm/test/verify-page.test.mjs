@@ -12,11 +12,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as api from 'vericord';
 import { fillVerifyTemplate, PACKAGE_MARK, WASM_MARK } from '../lib/fill-verify.mjs';
 import { makePackage, noteSigner } from '../lib/make-package.mjs';
+import { openPage } from '../lib/chromium.mjs';
 
 const vectorsDir = process.env.VERICORD_VECTORS;
 const templatePath = process.env.VERICORD_VERIFY_TEMPLATE;
 const playwright = process.env.VERICORD_PLAYWRIGHT;
-const chromiumPath = process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium';
 assert.ok(templatePath, 'set VERICORD_VERIFY_TEMPLATE to crates/wasm/pkg/close-package-verify.html');
 
 const template = readFileSync(templatePath, 'utf8');
@@ -74,17 +74,10 @@ test('verify.html from file:// with no network: verifies, shows every check, the
       rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    timeout: 30_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = [];
+  let page;
+  let errors;
+  ({ context, page, errors } = await openPage(chromium, profile));
   const requests = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('request', (r) => requests.push(r.url()));
   const routed = [];
   await page.route('**/*', (r) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expectedCount } from '../lib/checks.mjs';
+import { openPage } from '../lib/chromium.mjs';
 import { serve } from '../lib/server.mjs';
 
 const FILES = ['trees.json', 'consistency.json', 'checkpoints.json', 'receipts.json', 'close-packages.json', 'compares.json', 'verification-packages.json'];
@@ -39,16 +40,9 @@ test('a Vite build of a page importing the package runs every known-answer vecto
   assert.ok(!js.includes('node:fs'), 'the Node entry was not bundled');
 
   server = await serve({ '/vectors/': vectorsDir, '/': outDir });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.VERICORD_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    timeout: 30_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  let page;
+  let errors;
+  ({ context, page, errors } = await openPage(chromium, profile));
   page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
   await page.goto(`${server.url}/index.html`, { timeout: 30_000 });
   await page.waitForFunction(() => window.vericordResults !== undefined, null, { timeout: 120_000 });
