@@ -1,7 +1,7 @@
 //! Canonical JSON: RFC 8785 (JCS).
 //!
-//! Serialization is delegated to `serde_json_canonicalizer` (ECMAScript number
-//! formatting via `ryu-js`, UTF-16 key order). Numbers are IEEE-754 doubles as
+//! Text is read by the core's one JSON reader (`json.rs`), and written here: UTF-16 member
+//! order, minimal string escapes, ECMAScript number text via `ryu-js`. Numbers are IEEE-754 doubles as
 //! in every JSON implementation JCS was written for, so `9007199254740993`
 //! canonicalizes to `9007199254740992`; money therefore never travels as a
 //! JSON number inside hashed content (amounts are canonical decimal strings).
@@ -11,6 +11,8 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use crate::json::{self, JsonError, Reader};
 
 /// Why a value could not be canonicalized.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,7 +47,88 @@ impl core::error::Error for JcsError {}
 
 /// The JCS text of a parsed value.
 pub fn canonicalize(value: &Value) -> Result<String, JcsError> {
-    serde_json_canonicalizer::to_string(value).map_err(|e| JcsError::Invalid(alloc::format!("{e}")))
+    let mut out = String::new();
+    write(&mut out, value);
+    Ok(out)
+}
+
+/// RFC 8785 §3.2: no whitespace, members sorted by UTF-16 code units, strings with the minimal
+/// escapes, numbers as ECMAScript prints the double (a `Value` holds finite numbers only).
+fn write(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            // Always `Some` (no arbitrary precision), and finite.
+            let x = n.as_f64().unwrap_or_default();
+            out.push_str(ryu_js::Buffer::new().format_finite(x));
+        }
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            members.sort_by(|(a, _), (b, _)| {
+                if a == b {
+                    core::cmp::Ordering::Equal
+                } else if utf16_less(a, b) {
+                    core::cmp::Ordering::Less
+                } else {
+                    core::cmp::Ordering::Greater
+                }
+            });
+            out.push('{');
+            for (i, (name, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, name);
+                out.push(':');
+                write(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string as JCS writes it: `"` and `\\` escaped, the two-letter escapes for
+/// backspace, tab, newline, form feed and carriage return, `\u00xx` for the other controls.
+pub(crate) fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut rest = s;
+    loop {
+        let run = string_end(rest.as_bytes());
+        let (plain, tail) = rest.split_at(run);
+        out.push_str(plain);
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else { break };
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let b = c as u8;
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+        rest = chars.as_str();
+    }
+    out.push('"');
 }
 
 /// Parses JSON text and returns its JCS text.
@@ -96,7 +179,7 @@ fn utf16_less(a: &str, b: &str) -> bool {
 /// zero-byte test (`(v - 1) & !v` per byte, on `v` = the word xor a repeated `"` or `\\`) or
 /// the below-0x20 test is exactly the first such byte (a borrow only ever runs upward, from a
 /// flagged byte). The last partial word is padded with `"`.
-fn string_end(bytes: &[u8]) -> usize {
+pub(crate) fn string_end(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let flagged = |word: u64| {
@@ -259,10 +342,13 @@ impl<'a> Scan<'a> {
             return (1..=15).contains(&digits.len())
                 && !(leading_zero && (digits.len() > 1 || negative));
         }
-        match (serde_json::from_str::<f64>(token), token.parse::<f64>()) {
-            (Ok(a), Ok(b)) if a.to_bits() == b.to_bits() && a.is_finite() => {
-                ryu_js::Buffer::new().format_finite(a) == token
-            }
+        // The grammar first: Rust's own parser also takes `inf`, `+1`, `.5`.
+        let mut grammar = Reader::new(token);
+        if grammar.number().is_err() || grammar.end().is_err() {
+            return false;
+        }
+        match token.parse::<f64>() {
+            Ok(x) if x.is_finite() => ryu_js::Buffer::new().format_finite(x) == token,
             _ => false,
         }
     }
@@ -272,122 +358,102 @@ impl<'a> Scan<'a> {
 /// appear only once per object, at any depth. Plain JSON parsers keep the last
 /// duplicate silently, so two parties could read one text differently.
 pub fn parse_strict(json: &str) -> Result<Value, JcsError> {
-    let invalid = |e: serde_json::Error| JcsError::Invalid(alloc::format!("{e}"));
-    let raw: &RawValue = serde_json::from_str(json).map_err(invalid)?;
-    from_raw(raw, 0)
+    parse(json, Some(MAX_DEPTH))
 }
 
-/// Nesting beyond this is refused (serde_json itself stops at 128).
+/// Nesting beyond this is refused (the reader itself stops at 128).
 const MAX_DEPTH: usize = 64;
 
-fn from_raw(raw: &RawValue, depth: usize) -> Result<Value, JcsError> {
-    let invalid = |e: serde_json::Error| JcsError::Invalid(alloc::format!("{e}"));
-    if depth > MAX_DEPTH {
-        return Err(JcsError::Invalid("nested too deeply".into()));
-    }
-    match raw.get().as_bytes().first() {
-        Some(b'{') => {
-            let members = object_members(raw.get())?;
-            let mut map = Map::new();
-            for (name, value) in members {
-                let value = from_raw(value, depth + 1)?;
-                if map.insert(name.clone(), value).is_some() {
-                    return Err(JcsError::DuplicateName(name));
-                }
-            }
-            Ok(Value::Object(map))
-        }
-        Some(b'[') => {
-            let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(invalid)?;
-            items
-                .into_iter()
-                .map(|v| from_raw(v, depth + 1))
-                .collect::<Result<_, _>>()
-                .map(Value::Array)
-        }
-        // Scalars: serde_json's own number and string handling.
-        _ => serde_json::from_str(raw.get()).map_err(invalid),
-    }
-}
-
 /// Parses JSON refusing, as [`parse_strict`] does, a member name repeated in any object, but
-/// with no nesting limit of its own (serde_json's 128 stands): for documents that wrap items,
+/// with no nesting limit of its own (the reader's 128 stands): for documents that wrap items,
 /// whose nesting [`parse_strict`] bounded when they were accepted. Numbers are read as
 /// `serde_json::Value` reads them.
 pub(crate) fn parse_unique(json: &str) -> Result<Value, JcsError> {
-    serde_json::from_str::<Unique>(json)
-        .map(|u| u.0)
-        .map_err(|e| JcsError::Invalid(alloc::format!("{e}")))
-}
-
-/// A `Value` whose objects had no repeated member name.
-struct Unique(Value);
-
-impl<'de> serde::Deserialize<'de> for Unique {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(UniqueVisitor).map(Unique)
-    }
-}
-
-struct UniqueVisitor;
-
-impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::from(n))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-        Ok(Value::from(n))
-    }
-
-    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
-        // serde_json hands over finite doubles only; `from` maps anything else to null.
-        Ok(Value::from(n))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.into()))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(Unique(v)) = seq.next_element()? {
-            out.push(v);
+    parse(json, None).map_err(|e| match e {
+        JcsError::DuplicateName(name) => {
+            JcsError::Invalid(alloc::format!("names member {name:?} more than once"))
         }
-        Ok(Value::Array(out))
-    }
+        e => e,
+    })
+}
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut map = Map::new();
-        while let Some(name) = access.next_key::<String>()? {
-            let Unique(v) = access.next_value()?;
-            if map.contains_key(&name) {
-                return Err(serde::de::Error::custom(format_args!(
-                    "names member {name:?} more than once"
-                )));
+/// [`json::Reader`] into a `Value`: values deeper than `max_depth` containers and repeated
+/// member names are refused, in document order, after the syntax of the whole text.
+fn parse(json: &str, max_depth: Option<usize>) -> Result<Value, JcsError> {
+    let invalid = |e: JsonError| JcsError::Invalid(e.0);
+    let mut reader = Reader::new(json);
+    let mut found = None;
+    let value = build(&mut reader, 0, max_depth, &mut found);
+    match (value, found) {
+        (Ok(value), None) => reader.end().map(|()| value).map_err(invalid),
+        // A syntax error anywhere comes first, as it did when the text was parsed whole first.
+        (_, Some(e)) => {
+            let mut whole = Reader::new(json);
+            whole.raw().and_then(|_| whole.end()).map_err(invalid)?;
+            Err(e)
+        }
+        (Err(e), None) => Err(invalid(e)),
+    }
+}
+
+/// One value; the first I-JSON fault (depth, duplicate) goes to `found`, which stops the build
+/// (the reader's error returned with it is a stand-in).
+fn build(
+    r: &mut Reader<'_>,
+    depth: usize,
+    max_depth: Option<usize>,
+    found: &mut Option<JcsError>,
+) -> json::Result<Value> {
+    if max_depth.is_some_and(|m| depth > m) {
+        *found = Some(JcsError::Invalid("nested too deeply".into()));
+        return Err(r.error("nested too deeply"));
+    }
+    match r.peek() {
+        Some(b'{') => {
+            let mut map = Map::new();
+            r.object(|r, name| {
+                let value = build(r, depth + 1, max_depth, found)?;
+                if map.insert(String::from(name.as_ref()), value).is_some() {
+                    *found = Some(JcsError::DuplicateName(name.into_owned()));
+                    return Err(r.error("duplicate name"));
+                }
+                Ok(())
+            })?;
+            Ok(Value::Object(map))
+        }
+        Some(b'[') => {
+            let mut items = Vec::new();
+            r.array(|r| {
+                items.push(build(r, depth + 1, max_depth, found)?);
+                Ok(())
+            })?;
+            Ok(Value::Array(items))
+        }
+        Some(b'"') => Ok(Value::String(r.string()?.into_owned())),
+        Some(b'-' | b'0'..=b'9') => {
+            let text = r.number()?;
+            number(text).ok_or_else(|| r.error("number out of range"))
+        }
+        _ if r.null() => Ok(Value::Null),
+        _ => r.bool().map(Value::Bool),
+    }
+}
+
+/// A number's text as `serde_json::Value` holds it: an integer that fits as `u64` or `i64`
+/// (`-0` aside), otherwise the nearest double; `None` beyond the double range.
+fn number(text: &str) -> Option<Value> {
+    if !text.contains(['.', 'e', 'E']) {
+        if let Ok(n) = text.parse::<u64>() {
+            return Some(Value::from(n));
+        }
+        if let Ok(n) = text.parse::<i64>().map(Value::from) {
+            if text != "-0" {
+                return Some(n);
             }
-            map.insert(name, v);
         }
-        Ok(Value::Object(map))
     }
+    let x: f64 = text.parse().ok()?;
+    serde_json::Number::from_f64(x).map(Value::Number)
 }
 
 /// The members of the JSON object `text`, in order, duplicates kept (a map
@@ -455,6 +521,29 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(canonicalize_text(input).unwrap(), want, "{input}");
         }
+    }
+
+    #[test]
+    fn writes_what_serde_json_canonicalizer_writes() {
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        let texts = [
+            r#"{"z":[1,-1,0.5,-0.0,1e300,123456789012345678901234,-9223372036854775808],"a":null}"#,
+            r#"{"\u2028\u007f/\"\\":"\ud83d\ude00","\uffff":true,"\ud800\udc00":false}"#,
+            r#"[18446744073709551615,18446744073709551616,4.35,0.1,1E-7,1e21,1e-6,-5e-324]"#,
+        ];
+        for text in texts {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                canonicalize(&v).unwrap(),
+                serde_json_canonicalizer::to_string(&v).unwrap(),
+                "{text}"
+            );
+        }
+        let v = Value::String(controls + "é€😀\u{10ffff}");
+        assert_eq!(
+            canonicalize(&v).unwrap(),
+            serde_json_canonicalizer::to_string(&v).unwrap()
+        );
     }
 
     #[test]

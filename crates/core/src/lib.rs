@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod close_package;
 pub mod hash;
 pub mod jcs;
+pub(crate) mod json;
 pub mod log;
 pub mod merkle;
 pub mod receipt;

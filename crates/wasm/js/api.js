@@ -18,11 +18,13 @@ import * as wasm from './vericord_wasm.js';
 const encoder = new TextEncoder();
 const utf8 = (doc) => (typeof doc === 'string' ? encoder.encode(doc) : doc);
 
-export const verifyClosePackage = (pkg, keys) => wasm.verifyClosePackage(utf8(pkg), keys);
-export const verifyCompare = (result, keys) => wasm.verifyCompare(utf8(result), keys);
 export const verifyReceipt = (receipt, keys) => wasm.verifyReceipt(utf8(receipt), keys);
-export const verifyVerificationPackage = (pkg, keys) => wasm.verifyVerificationPackage(utf8(pkg), keys);
-export const closePackageInclusionProof = (pkg, seq) => wasm.closePackageInclusionProof(utf8(pkg), seq);
+// Reports and proofs come back as JSON text: JSON.parse builds the plain objects natively, and
+// the wasm needs no code to build JS values of every report type.
+export const verifyClosePackage = (pkg, keys) => JSON.parse(wasm.verifyClosePackage(utf8(pkg), keys));
+export const verifyCompare = (result, keys) => JSON.parse(wasm.verifyCompare(utf8(result), keys));
+export const verifyVerificationPackage = (pkg, keys) => JSON.parse(wasm.verifyVerificationPackage(utf8(pkg), keys));
+export const closePackageInclusionProof = (pkg, seq) => JSON.parse(wasm.closePackageInclusionProof(utf8(pkg), seq));
 
 export function isVericordError(error) {
   return error instanceof Error && error.name === 'VericordError' && typeof error.code === 'string';

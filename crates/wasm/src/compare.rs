@@ -10,9 +10,9 @@ use wasm_bindgen::prelude::*;
 /// its UTF-8 bytes or a parsed object. Returns the report, `verified: false` (not a throw) when it fails;
 /// an empty key list verifies against the result's own `verifierKeys` (`keysPinned: false`).
 #[wasm_bindgen(js_name = verifyCompare)]
-pub fn verify_compare_js(result: JsValue, trusted: JsValue) -> Result<JsValue, JsValue> {
+pub fn verify_compare_js(result: JsValue, trusted: JsValue) -> Result<String, JsValue> {
     let json = args::json_text(&result, "result")?;
     let keys = args::verifier_keys(&trusted, "trustedVerifierKeys")?;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    to_plain(&verify_compare(&json, &keys))
+    to_plain(verify_compare(&json, &keys).to_json())
 }

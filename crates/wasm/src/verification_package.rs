@@ -12,9 +12,9 @@ use wasm_bindgen::prelude::*;
 /// report with `verified: false`, not a throw. An empty key list verifies against the
 /// package's own `verifierKeys` (`keysPinned: false`).
 #[wasm_bindgen(js_name = verifyVerificationPackage)]
-pub fn verify_verification_package_js(pkg: JsValue, trusted: JsValue) -> Result<JsValue, JsValue> {
+pub fn verify_verification_package_js(pkg: JsValue, trusted: JsValue) -> Result<String, JsValue> {
     let json = args::json_text(&pkg, "pkg")?;
     let keys = args::verifier_keys(&trusted, "trustedVerifierKeys")?;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    to_plain(&verify_verification_package(&json, &keys))
+    to_plain(verify_verification_package(&json, &keys).to_json())
 }

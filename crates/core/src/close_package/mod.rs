@@ -40,6 +40,7 @@ pub(crate) mod model;
 mod range;
 pub(crate) mod records;
 mod report;
+mod report_json;
 pub(crate) mod steps;
 pub(crate) mod time;
 pub(crate) mod verify;

@@ -1,17 +1,15 @@
 //! The two documents as parsed: strings borrowed from the input where they have no escapes,
 //! items kept as raw JSON text (canonicalized one at a time by the records pass), every object
 //! closed to unknown members so nothing unverified can ride along, and every array capped
-//! while it is read, before anything is hashed.
+//! while it is read, before anything is hashed. Decoded by hand with [`crate::json`]'s reader
+//! (the [`closed!`] macro: each member once, every member required, no other member).
 
 use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
-use core::marker::PhantomData;
-use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
+
+use crate::json::{self, missing, once, Reader};
 
 /// Records a close package may hold.
 pub const MAX_RECORDS: usize = 1 << 24;
@@ -28,145 +26,144 @@ pub(crate) type Text<'a> = Cow<'a, str>;
 /// An array of at most `N` elements; the `N + 1`th fails the parse.
 pub(crate) struct Capped<T, const N: usize>(pub Vec<T>);
 
-impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Capped<T, N> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Elements<T, const N: usize>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>, const N: usize> Visitor<'de> for Elements<T, N> {
-            type Value = Capped<T, N>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "an array of at most {N} elements")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(element) = seq.next_element()? {
-                    if out.len() >= N {
-                        return Err(A::Error::custom(format_args!(
-                            "an array of more than {N} elements"
-                        )));
-                    }
-                    out.push(element);
-                }
-                Ok(Capped(out))
-            }
-        }
-        d.deserialize_seq(Elements::<T, N>(PhantomData))
+impl<T, const N: usize> Default for Capped<T, N> {
+    fn default() -> Self {
+        Capped(Vec::new())
     }
 }
 
-/// For members that may be `null` but not absent (serde would read a missing `Option` as `None`).
-fn required<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    Option::<T>::deserialize(d)
+/// A [`Capped`] array, each element read by `each`.
+pub(crate) fn capped<'a, T, const N: usize>(
+    r: &mut Reader<'a>,
+    mut each: impl FnMut(&mut Reader<'a>) -> json::Result<T>,
+) -> json::Result<Capped<T, N>> {
+    let mut out = Vec::new();
+    r.array(|r| {
+        if out.len() >= N {
+            return Err(r.error(format_args!("an array of more than {N} elements")));
+        }
+        out.push(each(r)?);
+        Ok(())
+    })?;
+    Ok(Capped(out))
 }
 
+/// Capped hashes, keys and other strings.
+pub(crate) fn texts<'a, const N: usize>(r: &mut Reader<'a>) -> json::Result<Capped<Text<'a>, N>> {
+    capped(r, Reader::string)
+}
+
+/// A member that may be `null` but not absent.
+pub(crate) fn nullable<'a, T>(
+    r: &mut Reader<'a>,
+    read: impl FnOnce(&mut Reader<'a>) -> json::Result<T>,
+) -> json::Result<Option<T>> {
+    if r.null() {
+        Ok(None)
+    } else {
+        read(r).map(Some)
+    }
+}
+
+/// A document type read from JSON.
+pub(crate) trait Decode<'a>: Sized {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self>;
+}
+
+/// Decodes a closed object into `$ty`: `field: "name" => reader` for each member. The checks
+/// (each member once, all present, no other) are [`json::members`]'s, shared by every type.
+macro_rules! closed {
+    ($r:expr, $ty:ident { $($field:ident: $name:literal => $read:expr),* $(,)? }) => {{
+        let mut out = $ty::default();
+        json::members($r, &[$($name),*], &mut |r, name| {
+            match name {
+                $($name => out.$field = ($read)(r)?,)*
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }};
+}
+pub(crate) use closed;
+
 /// `customer`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct Customer<'a> {
-    #[serde(borrow)]
     pub customer_id: Text<'a>,
-    #[serde(borrow)]
     pub customer_reference: Text<'a>,
 }
 
 /// `recordedBy`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct RecordedBy<'a> {
-    #[serde(borrow, rename = "type")]
     pub kind: Text<'a>,
-    #[serde(borrow)]
     pub id: Text<'a>,
-    #[serde(borrow)]
     pub display_name: Text<'a>,
 }
 
 /// `tenant`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
 pub(crate) struct Tenant<'a> {
-    #[serde(borrow)]
     pub name: Text<'a>,
 }
 
 /// `period`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
 pub(crate) struct Period<'a> {
-    #[serde(borrow)]
     pub label: Text<'a>,
-    #[serde(borrow)]
     pub start: Text<'a>,
-    #[serde(borrow)]
     pub end: Text<'a>,
 }
 
 /// `checkpoint`, `previous`, `from`, `to`: a signed checkpoint and its id.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct NoteRef<'a> {
-    #[serde(borrow)]
     pub checkpoint_id: Text<'a>,
-    #[serde(borrow)]
     pub note: Text<'a>,
 }
 
 /// `range`: the compact range of entries `0 .. start`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
 pub(crate) struct Range<'a> {
     pub start: u64,
-    #[serde(borrow)]
     pub frontier: Capped<Text<'a>, MAX_HASHES>,
 }
 
 /// `opening`: the entry before the period, with its inclusion proof.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct Opening<'a> {
     pub seq: u64,
-    #[serde(borrow)]
     pub item_hash: Text<'a>,
-    #[serde(borrow)]
     pub balance_after: Text<'a>,
-    #[serde(borrow)]
     pub proof: Capped<Text<'a>, MAX_HASHES>,
 }
 
 /// One record of a close package.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct PackageRecord<'a> {
     pub seq: u64,
-    #[serde(borrow)]
-    pub item: &'a RawValue,
-    #[serde(borrow)]
+    pub item: &'a str,
     pub item_hash: Text<'a>,
-    #[serde(borrow)]
     pub balance_after: Text<'a>,
-    #[serde(borrow)]
     pub entry_hash: Text<'a>,
     pub received_before_period: bool,
 }
 
 /// One record of a compare (no `receivedBeforePeriod`: a compare spans periods).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct CompareRecord<'a> {
     pub seq: u64,
-    #[serde(borrow)]
-    pub item: &'a RawValue,
-    #[serde(borrow)]
+    pub item: &'a str,
     pub item_hash: Text<'a>,
-    #[serde(borrow)]
     pub balance_after: Text<'a>,
-    #[serde(borrow)]
     pub entry_hash: Text<'a>,
 }
 
 /// What the records pass reads of any kind of record.
 pub(crate) struct RecordView<'r> {
     pub seq: u64,
-    pub item: &'r RawValue,
+    pub item: &'r str,
     pub item_hash: &'r str,
     pub balance_after: &'r str,
     pub entry_hash: &'r str,
@@ -201,120 +198,244 @@ impl CompareRecord<'_> {
 }
 
 /// `summary`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct Summary<'a> {
-    #[serde(borrow)]
     pub opening: Text<'a>,
-    #[serde(borrow)]
     pub credits: Text<'a>,
-    #[serde(borrow)]
     pub debits: Text<'a>,
-    #[serde(borrow)]
     pub net: Text<'a>,
-    #[serde(borrow)]
     pub closing: Text<'a>,
     pub record_count: u64,
 }
 
 /// `differences` of a compare: `to` minus `from`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct Differences<'a> {
     pub entries: u64,
-    #[serde(borrow)]
     pub balance: Text<'a>,
-    #[serde(borrow)]
     pub credits: Text<'a>,
-    #[serde(borrow)]
     pub debits: Text<'a>,
     pub record_count: i64,
-    #[serde(borrow)]
     pub opening: Text<'a>,
-    #[serde(borrow)]
     pub closing: Text<'a>,
 }
 
 /// A close package, `vericord.close-package/v1` (§12).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct Package<'a> {
-    #[serde(borrow)]
     pub format: Text<'a>,
-    #[serde(borrow)]
     pub environment: Text<'a>,
-    #[serde(borrow)]
     pub customer: Customer<'a>,
-    #[serde(borrow)]
     pub recorded_by: RecordedBy<'a>,
-    #[serde(borrow)]
     pub tenant: Tenant<'a>,
-    #[serde(borrow)]
     pub period: Period<'a>,
-    #[serde(borrow)]
     pub verifier_keys: Capped<Text<'a>, MAX_KEYS>,
-    #[serde(borrow)]
     pub checkpoint: NoteRef<'a>,
-    #[serde(borrow, deserialize_with = "required")]
     pub previous: Option<NoteRef<'a>>,
-    #[serde(borrow)]
     pub consistency_proof: Capped<Text<'a>, MAX_HASHES>,
-    #[serde(borrow)]
     pub range: Range<'a>,
-    #[serde(borrow, deserialize_with = "required")]
     pub opening: Option<Opening<'a>>,
-    #[serde(borrow)]
     pub records: Capped<PackageRecord<'a>, MAX_RECORDS>,
-    #[serde(borrow)]
     pub summary: Summary<'a>,
-    #[serde(borrow)]
     pub manifest: Text<'a>,
 }
 
 /// A compare result, `vericord.compare/v1` (§13).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct Compare<'a> {
-    #[serde(borrow)]
     pub format: Text<'a>,
-    #[serde(borrow)]
     pub environment: Text<'a>,
-    #[serde(borrow)]
     pub customer: Customer<'a>,
-    #[serde(borrow)]
     pub recorded_by: RecordedBy<'a>,
-    #[serde(borrow)]
     pub tenant: Tenant<'a>,
-    #[serde(borrow)]
     pub verifier_keys: Capped<Text<'a>, MAX_KEYS>,
-    #[serde(borrow)]
     pub from: NoteRef<'a>,
-    #[serde(borrow)]
     pub to: NoteRef<'a>,
-    #[serde(borrow)]
     pub consistency_proof: Capped<Text<'a>, MAX_HASHES>,
-    #[serde(borrow)]
     pub range: Range<'a>,
-    #[serde(borrow)]
     pub records: Capped<CompareRecord<'a>, MAX_COMPARE_RECORDS>,
-    #[serde(borrow)]
     pub differences: Differences<'a>,
 }
 
-/// Only the `format` member, to say what a document that failed to parse claims to be.
-#[derive(Deserialize)]
-struct FormatOnly<'a> {
-    #[serde(borrow)]
-    format: Text<'a>,
+/// Only the `format` member (any others skipped), to say what a document that failed to
+/// parse claims to be.
+fn format_only(json: &str) -> json::Result<Cow<'_, str>> {
+    let mut r = Reader::new(json);
+    let mut format = None;
+    r.object(|r, name| match name.as_ref() {
+        "format" => once(r, &mut format, "format", Reader::string),
+        _ => r.raw().map(drop),
+    })?;
+    r.end()?;
+    format.ok_or_else(|| missing(&r, "format"))
 }
 
 /// Parses `json` as `T`; on failure says why, naming the document's own format when it
 /// declares another one.
-pub(crate) fn parse<'a, T: Deserialize<'a>>(json: &'a str, expected: &str) -> Result<T, String> {
-    serde_json::from_str(json).map_err(|e| match serde_json::from_str::<FormatOnly<'_>>(json) {
-        Ok(f) if f.format != expected => {
-            format!("format is {:?}, not {expected:?}", f.format)
+pub(crate) fn parse<'a, T: Decode<'a>>(json: &'a str, expected: &str) -> Result<T, String> {
+    let mut r = Reader::new(json);
+    let decoded = T::decode(&mut r).and_then(|t| r.end().map(|()| t));
+    decoded.map_err(|e| match format_only(json) {
+        Ok(f) if f != expected => {
+            format!("format is {f:?}, not {expected:?}")
         }
         _ => format!("not a {expected} document: {e}"),
     })
+}
+
+impl<'a> Decode<'a> for Customer<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Customer {
+            customer_id: "customerId" => Reader::string,
+            customer_reference: "customerReference" => Reader::string,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for RecordedBy<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, RecordedBy {
+            kind: "type" => Reader::string,
+            id: "id" => Reader::string,
+            display_name: "displayName" => Reader::string,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Tenant<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Tenant { name: "name" => Reader::string })
+    }
+}
+
+impl<'a> Decode<'a> for Period<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Period {
+            label: "label" => Reader::string,
+            start: "start" => Reader::string,
+            end: "end" => Reader::string,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for NoteRef<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, NoteRef {
+            checkpoint_id: "checkpointId" => Reader::string,
+            note: "note" => Reader::string,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Range<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Range {
+            start: "start" => Reader::u64,
+            frontier: "frontier" => texts,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Opening<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Opening {
+            seq: "seq" => Reader::u64,
+            item_hash: "itemHash" => Reader::string,
+            balance_after: "balanceAfter" => Reader::string,
+            proof: "proof" => texts,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for PackageRecord<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, PackageRecord {
+            seq: "seq" => Reader::u64,
+            item: "item" => Reader::raw,
+            item_hash: "itemHash" => Reader::string,
+            balance_after: "balanceAfter" => Reader::string,
+            entry_hash: "entryHash" => Reader::string,
+            received_before_period: "receivedBeforePeriod" => Reader::bool,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for CompareRecord<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, CompareRecord {
+            seq: "seq" => Reader::u64,
+            item: "item" => Reader::raw,
+            item_hash: "itemHash" => Reader::string,
+            balance_after: "balanceAfter" => Reader::string,
+            entry_hash: "entryHash" => Reader::string,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Summary<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Summary {
+            opening: "opening" => Reader::string,
+            credits: "credits" => Reader::string,
+            debits: "debits" => Reader::string,
+            net: "net" => Reader::string,
+            closing: "closing" => Reader::string,
+            record_count: "recordCount" => Reader::u64,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Differences<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Differences {
+            entries: "entries" => Reader::u64,
+            balance: "balance" => Reader::string,
+            credits: "credits" => Reader::string,
+            debits: "debits" => Reader::string,
+            record_count: "recordCount" => Reader::i64,
+            opening: "opening" => Reader::string,
+            closing: "closing" => Reader::string,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Package<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Package {
+            format: "format" => Reader::string,
+            environment: "environment" => Reader::string,
+            customer: "customer" => Customer::decode,
+            recorded_by: "recordedBy" => RecordedBy::decode,
+            tenant: "tenant" => Tenant::decode,
+            period: "period" => Period::decode,
+            verifier_keys: "verifierKeys" => texts,
+            checkpoint: "checkpoint" => NoteRef::decode,
+            previous: "previous" => |r| nullable(r, NoteRef::decode),
+            consistency_proof: "consistencyProof" => texts,
+            range: "range" => Range::decode,
+            opening: "opening" => |r| nullable(r, Opening::decode),
+            records: "records" => |r| capped(r, PackageRecord::decode),
+            summary: "summary" => Summary::decode,
+            manifest: "manifest" => Reader::string,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Compare<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Compare {
+            format: "format" => Reader::string,
+            environment: "environment" => Reader::string,
+            customer: "customer" => Customer::decode,
+            recorded_by: "recordedBy" => RecordedBy::decode,
+            tenant: "tenant" => Tenant::decode,
+            verifier_keys: "verifierKeys" => texts,
+            from: "from" => NoteRef::decode,
+            to: "to" => NoteRef::decode,
+            consistency_proof: "consistencyProof" => texts,
+            range: "range" => Range::decode,
+            records: "records" => |r| capped(r, CompareRecord::decode),
+            differences: "differences" => Differences::decode,
+        })
+    }
 }

@@ -92,9 +92,9 @@ pub(crate) fn check<'r>(
         let seq = r.seq;
         check_seq(&mut seq_f, index, seq, expected.start);
         let slow: Value;
-        let (fields, computed) = match fast_item(r.item.get()) {
+        let (fields, computed) = match fast_item(r.item) {
             Some((fields, hash)) => (fields, Some(hash)),
-            None => match jcs::parse_strict(r.item.get()) {
+            None => match jcs::parse_strict(r.item) {
                 Ok(value) => {
                     slow = value;
                     let hash = jcs::canonicalize(&slow).map(|t| item_hash_canonical(&t));

@@ -2,23 +2,20 @@
 //! types, the sample, and records with their inclusion proofs; closed to unknown members and
 //! capped while read, before anything is hashed.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use super::MAX_SAMPLE;
 use crate::close_package::model::{
-    Capped, Customer, NoteRef, Period, RecordView, RecordedBy, Tenant, Text,
+    capped, closed, texts, Capped, Customer, Decode, NoteRef, Period, RecordView, RecordedBy,
+    Tenant, Text,
 };
 use crate::close_package::{MAX_HASHES, MAX_KEYS};
+use crate::json::{self, Reader};
 
 /// Records a package may hold: the largest sample.
 pub(crate) const MAX_RECORDS: usize = MAX_SAMPLE as usize;
 
 /// `sample`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
 pub(crate) struct Sample<'a> {
-    #[serde(borrow)]
     pub seed: Text<'a>,
     pub requested: u64,
     pub population: u64,
@@ -26,19 +23,13 @@ pub(crate) struct Sample<'a> {
 }
 
 /// One sampled record, with its inclusion proof (no `receivedBeforePeriod`).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct SampledRecord<'a> {
     pub seq: u64,
-    #[serde(borrow)]
-    pub item: &'a RawValue,
-    #[serde(borrow)]
+    pub item: &'a str,
     pub item_hash: Text<'a>,
-    #[serde(borrow)]
     pub balance_after: Text<'a>,
-    #[serde(borrow)]
     pub entry_hash: Text<'a>,
-    #[serde(borrow)]
     pub proof: Capped<Text<'a>, MAX_HASHES>,
 }
 
@@ -56,29 +47,59 @@ impl SampledRecord<'_> {
 }
 
 /// A verification package, `vericord.verification-package/v1` (§15).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default)]
 pub(crate) struct VerificationPackage<'a> {
-    #[serde(borrow)]
     pub format: Text<'a>,
-    #[serde(borrow)]
     pub environment: Text<'a>,
-    #[serde(borrow)]
     pub customer: Customer<'a>,
-    #[serde(borrow)]
     pub recorded_by: RecordedBy<'a>,
-    #[serde(borrow)]
     pub tenant: Tenant<'a>,
-    #[serde(borrow)]
     pub period: Period<'a>,
-    #[serde(borrow)]
     pub verifier_keys: Capped<Text<'a>, MAX_KEYS>,
-    #[serde(borrow)]
     pub checkpoint: NoteRef<'a>,
-    #[serde(borrow)]
     pub sample: Sample<'a>,
-    #[serde(borrow)]
     pub records: Capped<SampledRecord<'a>, MAX_RECORDS>,
-    #[serde(borrow)]
     pub manifest: Text<'a>,
+}
+
+impl<'a> Decode<'a> for Sample<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, Sample {
+            seed: "seed" => Reader::string,
+            requested: "requested" => Reader::u64,
+            population: "population" => Reader::u64,
+            start: "start" => Reader::u64,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for SampledRecord<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, SampledRecord {
+            seq: "seq" => Reader::u64,
+            item: "item" => Reader::raw,
+            item_hash: "itemHash" => Reader::string,
+            balance_after: "balanceAfter" => Reader::string,
+            entry_hash: "entryHash" => Reader::string,
+            proof: "proof" => texts,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for VerificationPackage<'a> {
+    fn decode(r: &mut Reader<'a>) -> json::Result<Self> {
+        closed!(r, VerificationPackage {
+            format: "format" => Reader::string,
+            environment: "environment" => Reader::string,
+            customer: "customer" => Customer::decode,
+            recorded_by: "recordedBy" => RecordedBy::decode,
+            tenant: "tenant" => Tenant::decode,
+            period: "period" => Period::decode,
+            verifier_keys: "verifierKeys" => texts,
+            checkpoint: "checkpoint" => NoteRef::decode,
+            sample: "sample" => Sample::decode,
+            records: "records" => |r| capped(r, SampledRecord::decode),
+            manifest: "manifest" => Reader::string,
+        })
+    }
 }
