@@ -87,13 +87,23 @@ const D1_ENV = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', CLO
  * returning the rows of the last statement. Reads see what the Worker committed.
  */
 export async function d1(persistDir, sql) {
-  const { stdout } = await execFileP(
-    `${ROOT}/node_modules/.bin/wrangler`,
-    ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql],
-    { cwd: ROOT, env: D1_ENV, timeout: 60_000, maxBuffer: 16 << 20 },
-  );
-  const out = JSON.parse(stdout);
-  return out[out.length - 1].results;
+  // The running workerd holds the same SQLite file, and this second process opens it with no
+  // busy timeout: while the Worker is mid-write (a sequencer pass in waitUntil, the cron) the
+  // statement fails with SQLITE_BUSY before doing anything, so it is safe to run again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await execFileP(
+        `${ROOT}/node_modules/.bin/wrangler`,
+        ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql],
+        { cwd: ROOT, env: D1_ENV, timeout: 60_000, maxBuffer: 16 << 20 },
+      );
+      const out = JSON.parse(stdout);
+      return out[out.length - 1].results;
+    } catch (e) {
+      if (attempt >= 10 || !/SQLITE_BUSY|database is locked/.test(`${e.stderr ?? ''}${e.message ?? ''}`)) throw e;
+      await new Promise((ok) => setTimeout(ok, 200 * attempt));
+    }
+  }
 }
 
 /** The tables a request could write to (rate_windows excluded: every authenticated request counts there). */
