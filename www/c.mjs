@@ -6,227 +6,13 @@
 // verified before the verifier said so.
 import { $, el, fillRows, getData } from '/page.mjs';
 import { witness } from '/witness.mjs';
-import { checkItem, fingerprint, inWords, label, plural } from '/c-checks.mjs';
+import { fingerprint, label, plural } from '/c-checks.mjs';
+import { accessError, showAccess, stepUp } from '/c-access.mjs';
+import { compare } from '/c-compare.mjs';
+import { addCheck, ahead, api, consistencyProof, failed, fetchOk, handle, inHistory, objectUrl, pinned, renderChecks, settled, state, status, verifiedVerdict } from '/c-page.mjs';
+import { verifier } from '/c-verifier.mjs';
 
 const PAGE_SIZE = 100;
-const ALPHABET = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/;
-
-const handle = (() => {
-  try {
-    return decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '').toLowerCase();
-  } catch {
-    return ''; // not percent-decodable: not a handle (main says so)
-  }
-})();
-const api = `/api/v1/c/${encodeURIComponent(handle)}`;
-// `#key=<verifierKey>` pins the key (repeatable). Verifier keys have no spaces; a `+` read
-// through URLSearchParams comes back as one.
-const pinned = new URLSearchParams(location.hash.slice(1)).getAll('key').map((k) => k.trim().replaceAll(' ', '+')).filter(Boolean);
-
-const state = {
-  keys: [],
-  summary: null,
-  latest: null, // the latest checkpoint, as verified: {size, root, origin, note, period, …}
-  periods: [],
-  nextBefore: null,
-  failures: [], // [{what, why}]: once something failed to verify, the page says so
-  pkg: null, // {period, total, offset}
-  pkgRun: 0,
-  urls: {},
-};
-
-// --- the verifier worker -------------------------------------------------------------------
-
-const verifier = (() => {
-  let worker;
-  let next = 0;
-  let dead = null;
-  const pending = new Map();
-  const start = () => {
-    worker = new Worker('/c-verify-worker.mjs', { type: 'module' });
-    worker.onmessage = ({ data }) => {
-      const p = pending.get(data.id);
-      if (!p) return;
-      pending.delete(data.id);
-      if (data.ok) p.ok(data.result);
-      else p.fail(Object.assign(new Error(data.error.message), { name: data.error.name, code: data.error.code }));
-    };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      dead = Object.assign(new Error(`the verifier could not run in this browser (${e.message || 'it did not load'})`), { code: 'VERIFIER_UNAVAILABLE' });
-      for (const p of pending.values()) p.fail(dead);
-      pending.clear();
-    };
-  };
-  return (op, args, transfer = []) => {
-    if (!worker) start();
-    if (dead) return Promise.reject(dead);
-    return new Promise((ok, fail) => {
-      const id = ++next;
-      pending.set(id, { ok, fail });
-      try {
-        worker.postMessage({ id, op, args }, transfer);
-      } catch (e) {
-        pending.delete(id);
-        fail(e); // e.g. a DataCloneError where streams cannot be transferred
-      }
-    });
-  };
-})();
-
-// --- rendering -----------------------------------------------------------------------------
-
-/** The verdict: `status` (loading | verified | failed | code-required | locked | revoked | not-found | error). */
-function status(s, headline, detail = '', code = '') {
-  const box = $('status');
-  Object.assign(box.dataset, { status: s, code });
-  $('headline').textContent = headline;
-  $('detail').textContent = detail;
-}
-
-function renderChecks(id, checks) {
-  $(id).replaceChildren(...checks.map((c) => checkItem(c, pinned.length > 0)));
-}
-
-function addCheck(id, c) {
-  const list = $(id);
-  list.querySelector(`[data-check="${CSS.escape(c.name)}"]`)?.remove();
-  list.append(checkItem(c, pinned.length > 0));
-}
-
-/** Records a verification failure; the page's verdict stays failed from then on. */
-function failed(what, why, code = 'NOT_VERIFIED') {
-  state.failures.push({ what, why });
-  const more = state.failures.length > 1 ? ` (and ${plural(state.failures.length - 1, 'other failure')})` : '';
-  status('failed', `Not verified: ${state.failures[0].what}`, `${state.failures[0].why}${more}`, code);
-}
-
-function verifiedVerdict(detail) {
-  if (state.failures.length) return; // a failure seen stays the verdict
-  status('verified', 'Verified in your browser', detail, 'VERIFIED');
-  // For measurements (bench/shared-record): when the page first said verified.
-  if (performance.getEntriesByName('vericord:verified').length === 0) performance.mark('vericord:verified');
-}
-
-/** A blob: URL for a download, replacing the previous one of the same link. */
-function objectUrl(blob, id) {
-  if (state.urls[id]) URL.revokeObjectURL(state.urls[id]);
-  state.urls[id] = URL.createObjectURL(blob);
-  return state.urls[id];
-}
-
-// --- access: the code form, lock, revoke ---------------------------------------------------
-
-/** Shows what an access error means; true when it was one (handled). */
-function accessError(e) {
-  if (e.code === 'ACCESS_CODE_REQUIRED') {
-    showAccess(e.details?.locked === true);
-    return true;
-  }
-  if (e.code === 'ACCESS_LOCKED') {
-    showAccess(true, e.retryAfter);
-    return true;
-  }
-  if (e.code === 'LINK_REVOKED' || e.status === 410) {
-    hideAll();
-    status('revoked', 'This link was revoked', 'The vendor has turned this link off for good; nothing of the record is shown. Ask them for a new link.', 'LINK_REVOKED');
-    return true;
-  }
-  if (e.code === 'LINK_NOT_FOUND') {
-    hideAll();
-    status('not-found', 'No shared record at this link', 'Check that the whole link was copied; links are case-insensitive but every character counts.', e.code);
-    return true;
-  }
-  return false;
-}
-
-function hideAll() {
-  for (const id of ['access', 'account', 'log', 'key-section', 'periods', 'compare', 'evidence']) $(id).hidden = true;
-}
-
-let unlockTimer;
-function showAccess(isLocked, retryAfter = null) {
-  $('access').hidden = false;
-  $('periods').hidden = true;
-  $('compare').hidden = true;
-  const submit = $('code-submit');
-  clearTimeout(unlockTimer);
-  if (isLocked) {
-    const when = retryAfter !== null ? ` Try again in ${inWords(retryAfter)}${retryAfter >= 60 ? ` (at ${new Date(Date.now() + retryAfter * 1000).toLocaleTimeString()})` : ''}.` : ' Try again later.';
-    status('locked', 'This link is locked for now', `Too many wrong access codes were entered.${when}`, 'ACCESS_LOCKED');
-    $('code-error').textContent = `Locked after too many wrong codes.${when}`;
-    $('code-error').hidden = false;
-    if (retryAfter !== null) {
-      submit.disabled = true;
-      unlockTimer = setTimeout(() => {
-        submit.disabled = false;
-        $('code-error').hidden = true;
-      }, retryAfter * 1000);
-    }
-  } else if (!state.failures.length) {
-    const verifiedLog = state.latest ? ' The latest signed checkpoint (below) is verified.' : '';
-    status('code-required', 'Enter the access code to see the records', `The periods, records and downloads of this link need its access code.${verifiedLog}`, 'ACCESS_CODE_REQUIRED');
-  }
-}
-
-async function stepUp(event) {
-  event.preventDefault();
-  const input = $('code');
-  const error = $('code-error');
-  const code = input.value.replace(/[\s-]/g, '').toUpperCase();
-  const invalid = (text) => {
-    error.textContent = text;
-    error.hidden = false;
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
-  };
-  if (!ALPHABET.test(code)) {
-    invalid('An access code is 6 characters: the digits 2 to 9 and the letters A to Z except I, L and O.');
-    return;
-  }
-  $('code-submit').disabled = true;
-  // How many answers the form has handled (tests wait on it: `#access-form[data-answered]`).
-  const answered = () => {
-    const form = $('access-form');
-    form.dataset.answered = String(Number(form.dataset.answered ?? 0) + 1);
-  };
-  try {
-    await getData(`${api}/access/verify`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ factor: 'ACCESS_HINT', value: code }),
-    });
-  } catch (e) {
-    $('code-submit').disabled = false;
-    if (e.code === 'ACCESS_LOCKED' || e.status === 429) {
-      showAccess(true, e.retryAfter);
-      input.setAttribute('aria-invalid', 'true');
-      answered();
-      return;
-    }
-    if (accessError(e)) {
-      answered();
-      return;
-    }
-    if (e.status === 401 || e.status === 400 || e.status === 403) {
-      const left = e.details?.attemptsRemaining;
-      invalid(`That is not this link's access code.${Number.isInteger(left) ? ` ${left === 1 ? 'One more wrong code locks' : `${left} more wrong codes lock`} the link for a while.` : ''}`);
-    } else {
-      invalid(`Could not check the code: ${e.message}`);
-    }
-    answered();
-    return;
-  }
-  $('code-submit').disabled = false;
-  input.value = '';
-  input.removeAttribute('aria-invalid');
-  error.hidden = true;
-  $('access').hidden = true;
-  status('loading', 'Code accepted', 'Loading and verifying the records…');
-  $('status').focus();
-  answered();
-  await load();
-}
 
 // --- the record: summary, latest checkpoint, witness ---------------------------------------
 
@@ -290,7 +76,7 @@ async function checkLatest(s) {
   const latest = { ...cp, note };
   const w = await witness(handle, latest, {
     verifierKeys: state.keys,
-    fetchConsistency: (from, to) => getData(`${api}/consistency?from=${from}&to=${to}`),
+    fetchConsistency: consistencyProof,
     verifyConsistency: (oldSize, oldRoot, newSize, newRoot, proof) => verifier('consistency', { oldSize, oldRoot, newSize, newRoot, proof }),
   });
   const seenAt = w.seen?.verifiedAt ? ` on ${new Date(w.seen.verifiedAt).toLocaleString()}` : '';
@@ -340,36 +126,7 @@ function showEvidence(w) {
   $('evidence').hidden = false;
 }
 
-/**
- * Proves the checkpoint (size, root) is in the witnessed history: a prefix of the latest.
- * `early`: `{from, proof}`, a proof asked for ahead (a promise of it, or of null).
- */
-async function inHistory(size, root, early = null) {
-  const latest = state.latest;
-  if (!latest) return { ok: true, skipped: true, detail: 'the server shows no latest checkpoint to compare it with' };
-  if (size > latest.size) return { ok: false, detail: `it has ${size} entries, more than the latest checkpoint's ${latest.size}` };
-  if (size === latest.size) {
-    return root === latest.root ? { ok: true, detail: 'it is the latest checkpoint' } : { ok: false, detail: `same size as the latest checkpoint (${size}) but another root` };
-  }
-  try {
-    const c = (early?.from === size ? await early.proof : null) ?? await consistencyProof(size, latest.size);
-    await verifier('consistency', { oldSize: size, oldRoot: root, newSize: latest.size, newRoot: latest.root, proof: c.proof });
-  } catch (e) {
-    return { ok: false, detail: `no valid consistency proof from ${size} to ${latest.size} entries: ${e.message}` };
-  }
-  return { ok: true, detail: `the latest checkpoint (${latest.size} entries) provably extends it (${size} entries)` };
-}
-
 // --- periods and their close packages ------------------------------------------------------
-
-/** A request started ahead: a promise that never rejects, `{data}` or `{error}`. */
-const ahead = (promise) => promise.then((data) => ({ data }), (error) => ({ error }));
-const settled = async (p) => {
-  const r = await p;
-  if (r.error) throw r.error;
-  return r.data;
-};
-
 async function loadPeriods(more = false, early = null) {
   let data;
   try {
@@ -415,19 +172,6 @@ function pkgStatus(s, text) {
   $('package-status').textContent = text;
 }
 
-/** Fetches `url`; its Response, or an Error like getData's when it is not a 200. */
-async function fetchOk(url, init = {}) {
-  const res = await fetch(url, { credentials: 'same-origin', ...init });
-  if (!res.ok) {
-    const body = await res.json().catch(() => null);
-    const retry = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
-    throw Object.assign(new Error(body?.error?.message ?? `${url} answered ${res.status}`), {
-      code: body?.error?.code ?? `HTTP_${res.status}`, status: res.status, details: body?.error ?? {}, retryAfter: Number.isFinite(retry) ? retry : null,
-    });
-  }
-  return res;
-}
-
 /**
  * Verifies the close package answered in `res`. Its body stream goes to the verifier worker
  * (a transferable stream), so even 50 MB are read and copied there, not on this thread;
@@ -443,8 +187,6 @@ async function verifyPackageResponse(res) {
   const bytes = await res.arrayBuffer();
   return verifier('closePackage', { bytes, keys: state.keys }, [bytes]);
 }
-
-const consistencyProof = (from, to) => getData(`${api}/consistency?from=${from}&to=${to}`);
 
 const packageUrl = (p) => `${api}/close-package?checkpointId=${encodeURIComponent(p.checkpointId)}`;
 
@@ -549,69 +291,6 @@ async function showRecords(offset) {
   $('records-block').hidden = false;
 }
 
-// --- compare -------------------------------------------------------------------------------
-
-async function compare(event) {
-  event.preventDefault();
-  const from = $('compare-from').value;
-  const to = $('compare-to').value;
-  const error = $('compare-error');
-  error.hidden = true;
-  if (!from || !to || from >= to) {
-    error.textContent = from === to ? 'Pick two different periods.' : 'Pick the earlier period first, then the later one.';
-    error.hidden = false;
-    return;
-  }
-  $('compare-checks').replaceChildren();
-  $('compare-facts').hidden = true;
-  const box = $('compare-result');
-  const say = (s, text) => {
-    box.dataset.status = s;
-    $('compare-status').textContent = text;
-  };
-  say('loading', `Comparing ${from} with ${to}…`);
-  $('compare-run').disabled = true;
-  try {
-    let bytes;
-    try {
-      bytes = await (await fetchOk(`${api}/compare`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ from, to }) })).arrayBuffer();
-    } catch (e) {
-      if (!accessError(e)) say('error', `Could not compare: ${e.message}`);
-      return;
-    }
-    let report;
-    try {
-      ({ report } = await verifier('compare', { bytes, keys: state.keys }, [bytes]));
-    } catch (e) {
-      say('error', `Could not verify the comparison: ${e.message}`);
-      return;
-    }
-    const checks = [...report.checks];
-    if (report.verified) {
-      const asked = report.previous?.period === from && report.checkpoint?.period === to;
-      checks.push({ name: 'compare.request', ok: asked, detail: asked ? `from the end of ${from} to the end of ${to}` : `the comparison is from ${report.previous?.period} to ${report.checkpoint?.period}` });
-      const sameLog = !state.latest || report.checkpoint.origin === state.latest.origin;
-      const h = sameLog ? await inHistory(report.checkpoint.size, report.checkpoint.root) : { ok: false, detail: `the comparison is of log ${report.checkpoint.origin}, not ${state.latest.origin}` };
-      checks.push({ name: 'compare.history', ...h });
-    } else {
-      for (const name of ['compare.request', 'compare.history']) checks.push({ name, ok: false, skipped: true, detail: 'not checked: the comparison did not verify' });
-    }
-    renderChecks('compare-checks', checks);
-    const bad = checks.filter((c) => !c.ok && !c.skipped);
-    if (bad.length) {
-      say('failed', `The comparison of ${from} with ${to} is NOT verified: ${plural(bad.length, 'check')} failed.`);
-      failed(`the comparison of ${from} with ${to}`, `${label(bad[0].name)} — failed: ${bad[0].detail}`, bad[0].name);
-      return;
-    }
-    const d = report.differences;
-    for (const [id, v] of [['cmp-entries', d.entries], ['cmp-balance', d.balance], ['cmp-credits', d.credits], ['cmp-debits', d.debits]]) $(id).textContent = String(v);
-    $('compare-facts').hidden = false;
-    say('verified', `Verified: from the end of ${from} to the end of ${to} the log gained ${plural(d.entries, 'entry', 'entries')} and the balance changed by ${d.balance}.`);
-  } finally {
-    $('compare-run').disabled = false;
-  }
-}
-
 // --- the whole page ------------------------------------------------------------------------
 
 /** Loads and verifies the record; `early`: the summary asked for ahead (see `ahead`). */
@@ -669,7 +348,7 @@ async function main() {
   await load(summary);
 }
 
-$('access-form').addEventListener('submit', (e) => stepUp(e).catch(crash));
+$('access-form').addEventListener('submit', (e) => stepUp(e, load).catch(crash));
 $('compare-form').addEventListener('submit', (e) => compare(e).catch(crash));
 $('period').addEventListener('change', () => {
   const p = state.periods.find((x) => x.checkpointId === $('period').value);
