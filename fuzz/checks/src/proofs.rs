@@ -68,6 +68,52 @@ fn tree(n: u64) -> MemoryTree {
     MemoryTree::new((0..n).map(leaf).collect())
 }
 
+/// The edits both proof targets make to a proof.
+#[derive(Clone, Copy)]
+enum Edit {
+    /// Flip one bit of one hash.
+    Flip,
+    /// Keep a prefix (`b` even) or drop one.
+    Cut,
+    /// Insert a leaf or a root of the tree.
+    Insert,
+    /// Swap two neighbours.
+    Swap,
+}
+
+/// Applies `edit` to `proof` (`t` of `n` leaves supplies inserted hashes; `a`, `b` pick where).
+fn edit_proof(edit: Edit, proof: &mut Vec<Hash>, t: &MemoryTree, n: u64, a: u16, b: u8) {
+    let pick = |len: usize| usize::from(a) % len.max(1);
+    match edit {
+        Edit::Flip if !proof.is_empty() => {
+            let i = pick(proof.len());
+            proof[i].0[usize::from(b) % 32] ^= 1 << (b % 8);
+        }
+        Edit::Cut => {
+            let keep = pick(proof.len() + 1);
+            if b % 2 == 0 {
+                proof.truncate(keep);
+            } else {
+                proof.drain(..keep);
+            }
+        }
+        Edit::Insert => {
+            let h = if b % 2 == 0 {
+                leaf(u64::from(a))
+            } else {
+                t.root_at(u64::from(a) % (n + 1)).root
+            };
+            let at = pick(proof.len() + 1);
+            proof.insert(at, h);
+        }
+        Edit::Swap if proof.len() >= 2 => {
+            let i = pick(proof.len() - 1);
+            proof.swap(i, i + 1);
+        }
+        Edit::Flip | Edit::Swap => {}
+    }
+}
+
 /// What an inclusion check is given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InclusionCase {
@@ -132,10 +178,7 @@ pub fn inclusion_case(data: &[u8]) -> (InclusionCase, Option<MemoryTree>) {
         let (op, a, b) = (r.u8(), r.u16(), r.u8());
         let pick = |len: usize| usize::from(a) % len.max(1);
         match op % 10 {
-            0 if !c.proof.is_empty() => {
-                let i = pick(c.proof.len());
-                c.proof[i].0[usize::from(b) % 32] ^= 1 << (b % 8);
-            }
+            0 => edit_proof(Edit::Flip, &mut c.proof, &t, n, a, b),
             1 => c.leaf.0[usize::from(b) % 32] ^= 1 << (b % 8),
             2 => {
                 c.index = c
@@ -152,27 +195,9 @@ pub fn inclusion_case(data: &[u8]) -> (InclusionCase, Option<MemoryTree>) {
                     RootHash::new(c.head.root, s)
                 };
             }
-            4 => {
-                let keep = pick(c.proof.len() + 1);
-                if b % 2 == 0 {
-                    c.proof.truncate(keep);
-                } else {
-                    c.proof.drain(..keep);
-                }
-            }
-            5 => {
-                let h = if b % 2 == 0 {
-                    leaf(u64::from(a))
-                } else {
-                    t.root_at(u64::from(a) % (n + 1)).root
-                };
-                let at = pick(c.proof.len() + 1);
-                c.proof.insert(at, h);
-            }
-            6 if c.proof.len() >= 2 => {
-                let i = pick(c.proof.len() - 1);
-                c.proof.swap(i, i + 1);
-            }
+            4 => edit_proof(Edit::Cut, &mut c.proof, &t, n, a, b),
+            5 => edit_proof(Edit::Insert, &mut c.proof, &t, n, a, b),
+            6 => edit_proof(Edit::Swap, &mut c.proof, &t, n, a, b),
             // Another leaf, with its own honest proof or keeping this one.
             7 => {
                 let j = u64::from(a) % n;
@@ -271,12 +296,8 @@ pub fn consistency_case(data: &[u8]) -> (ConsistencyCase, Option<MemoryTree>) {
     };
     while !r.is_empty() {
         let (op, a, b) = (r.u8(), r.u16(), r.u8());
-        let pick = |len: usize| usize::from(a) % len.max(1);
         match op % 9 {
-            0 if !c.proof.is_empty() => {
-                let i = pick(c.proof.len());
-                c.proof[i].0[usize::from(b) % 32] ^= 1 << (b % 8);
-            }
+            0 => edit_proof(Edit::Flip, &mut c.proof, &t, n, a, b),
             1 => {
                 let s = u64::from(a) % (n + 2);
                 c.old = if b % 2 == 0 {
@@ -293,27 +314,9 @@ pub fn consistency_case(data: &[u8]) -> (ConsistencyCase, Option<MemoryTree>) {
                     RootHash::new(c.new.root, s)
                 };
             }
-            3 => {
-                let keep = pick(c.proof.len() + 1);
-                if b % 2 == 0 {
-                    c.proof.truncate(keep);
-                } else {
-                    c.proof.drain(..keep);
-                }
-            }
-            4 => {
-                let h = if b % 2 == 0 {
-                    leaf(u64::from(a))
-                } else {
-                    t.root_at(u64::from(a) % (n + 1)).root
-                };
-                let at = pick(c.proof.len() + 1);
-                c.proof.insert(at, h);
-            }
-            5 if c.proof.len() >= 2 => {
-                let i = pick(c.proof.len() - 1);
-                c.proof.swap(i, i + 1);
-            }
+            3 => edit_proof(Edit::Cut, &mut c.proof, &t, n, a, b),
+            4 => edit_proof(Edit::Insert, &mut c.proof, &t, n, a, b),
+            5 => edit_proof(Edit::Swap, &mut c.proof, &t, n, a, b),
             // The honest proof between two other sizes.
             6 => {
                 let (x, y) = (u64::from(a) % (n + 1), u64::from(b) % (n + 1));
