@@ -32,6 +32,11 @@ pub struct PackageEntry {
 }
 
 #[derive(Deserialize)]
+struct SizeRow {
+    size: u64,
+}
+
+#[derive(Deserialize)]
 struct SeqRow {
     seq: u64,
 }
@@ -113,14 +118,15 @@ impl Store {
     /// Entries stamped before `ms`: one past the sequence number of the last of them, or 0.
     /// Stamps never decrease along `seq`, so these are a prefix of the log (docs/SPEC.md §11).
     pub async fn size_before(&self, log_id: &str, ms: u64) -> Result<u64, ApiError> {
-        let row: Option<SeqRow> = self
+        // One row per pass (log_stamps), not per entry.
+        let row: Option<SizeRow> = self
             .first(
-                "SELECT seq FROM records INDEXED BY records_log_stamp WHERE log_id = ?1 AND seq IS NOT NULL \
-                 AND stamp_ms < CAST(?2 AS INTEGER) ORDER BY stamp_ms DESC, seq DESC LIMIT 1",
+                "SELECT size FROM log_stamps WHERE log_id = ?1 AND stamp_ms < CAST(?2 AS INTEGER) \
+                 ORDER BY stamp_ms DESC, size DESC LIMIT 1",
                 &[log_id.into(), Arg::Big(ms)],
             )
             .await?;
-        Ok(row.map_or(0, |r| r.seq + 1))
+        Ok(row.map_or(0, |r| r.size))
     }
 
     /// Raises the log's stamp floor to `ms`: every entry sequenced from now on is stamped at or
@@ -138,9 +144,10 @@ impl Store {
     pub async fn pending_before(&self, log_id: &str, time: &str) -> Result<u64, ApiError> {
         let row: Option<Count> = self
             .first(
-                // The partial index holds only unsequenced rows: this never scans the log.
-                "SELECT COUNT(*) AS n FROM records INDEXED BY records_log_pending \
-                 WHERE log_id = ?1 AND received_at < ?2 AND seq IS NULL AND failed_reason IS NULL",
+                // Only the log's unsequenced positions are read: this never scans the log.
+                "SELECT COUNT(*) AS n FROM logs l JOIN records r INDEXED BY records_log_pos \
+                   ON r.log_id = l.id AND r.log_pos >= l.size + l.records_failed \
+                 WHERE l.id = ?1 AND r.received_at < ?2 AND r.seq IS NULL AND r.failed_reason IS NULL",
                 &[log_id.into(), time.into()],
             )
             .await?;
