@@ -8,7 +8,7 @@ const out = [];
 const say = (s) => { out.push(s); console.log(s); };
 
 async function throughput() {
-  const w = await startWorker();
+  const w = await startWorker({ vars: { BENCH_ROUTES: '1' } });
   try {
     const t = await createTenant(w.baseUrl, { name: 'Throughput', rateLimitPerMinute: 1_000_000 });
     const key = t.keys.sandbox;
@@ -29,6 +29,9 @@ async function throughput() {
     }
     const done = (performance.now() - started) / 1000;
     say(`emit → VERIFIED: ${requests * 100} deltas (8 clients, 100-delta batches, 50 customers) accepted in ${accepted.toFixed(2)} s, all VERIFIED after ${done.toFixed(2)} s → ${(requests * 100 / done).toFixed(0)} deltas/s end to end`);
+    // The same bodies into the bare-insert bench route (the rows, none of the work), same run.
+    const bare = await load(w.baseUrl, key, '/bench/raw-insert', { clients: 8, requests, body: () => batchBody(50, seed++) });
+    say(`bare insert of the same rows: ${(requests * 100 / bare).toFixed(0)} deltas/s → emit → VERIFIED at ${(bare / done).toFixed(2)}× the bare-insert rate`);
   } finally {
     await w.stop();
   }
@@ -52,6 +55,37 @@ async function rowsPerRecord() {
       }
       say(`${perPass} record(s) per pass, ${total.appended} records: ${(total.rows / total.appended).toFixed(3)} D1 rows written per record in all (incl. index rows), ${(total.tree / total.appended).toFixed(3)} for tree storage (head + tiles)`);
     }
+  } finally {
+    await w.stop();
+  }
+}
+
+// Rows written per record, counting everything: accepting 100-delta batches over 50 customers
+// with an Idempotency-Key (X-D1-Rows-Written of each response), then sequencing them with one
+// drain per customer (the bench drain route's rowsWritten).
+async function acceptAndSequence() {
+  const w = await startWorker({ vars: { BENCH_ROUTES: '1', SEQUENCE_AFTER_RESPONSE: 'false' } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Accept', rateLimitPerMinute: 1_000_000 });
+    const key = t.keys.sandbox;
+    const batches = Number(process.env.BATCHES ?? 20);
+    let accepted = 0;
+    let acceptRows = 0;
+    for (let b = 0; b < batches; b++) {
+      const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', batchBody(50, b * 100), { 'idempotency-key': `accept-${b}` });
+      if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+      accepted += 100;
+      acceptRows += Number(r.headers.get('x-d1-rows-written'));
+    }
+    let appended = 0;
+    let seqRows = 0;
+    for (let c = 0; c < 50; c++) {
+      const d = await api(w.baseUrl, key, 'POST', `/bench/drain/cust_${c}`);
+      appended += d.body.data.appended;
+      seqRows += d.body.data.rowsWritten;
+    }
+    if (appended !== accepted) throw new Error(`${appended} of ${accepted} sequenced`);
+    say(`rows written per record: accept ${(acceptRows / accepted).toFixed(2)} (${batches} batches of 100 deltas over 50 customers, with an Idempotency-Key), sequencing ${(seqRows / appended).toFixed(2)} (one drain per customer, ${accepted / 50} records each) → ${((acceptRows + seqRows) / accepted).toFixed(2)} in all`);
   } finally {
     await w.stop();
   }
@@ -91,9 +125,10 @@ async function receipts() {
   }
 }
 
-// PARTS=throughput,rows,receipts (default all) runs a subset.
-const PARTS = (process.env.PARTS ?? 'throughput,rows,receipts').split(',');
+// PARTS=throughput,accept,rows,receipts (default all) runs a subset.
+const PARTS = (process.env.PARTS ?? 'throughput,accept,rows,receipts').split(',');
 say(`machine: ${machine()}`);
 if (PARTS.includes('throughput')) await throughput();
+if (PARTS.includes('accept')) await acceptAndSequence();
 if (PARTS.includes('rows')) await rowsPerRecord();
 if (PARTS.includes('receipts')) await receipts();

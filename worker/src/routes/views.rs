@@ -11,7 +11,7 @@ pub fn status_of(row: &RecordRow, now_ms: u64) -> &'static str {
         "FAILED"
     } else if row.seq.is_some() {
         "VERIFIED"
-    } else if row.lease_until_ms > now_ms && row.seqno <= row.lease_upto {
+    } else if row.lease_until_ms > now_ms && row.log_pos.is_some_and(|p| p < row.lease_upto) {
         "PROCESSING"
     } else {
         "QUEUED"

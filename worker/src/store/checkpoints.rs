@@ -77,14 +77,14 @@ impl Store {
         let rows: Vec<Candidate> = self
             .all(
                 "SELECT l.id, NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.log_id = l.id AND c.label = ?4 AND c.size = \
-                       COALESCE((SELECT r.seq + 1 FROM records r INDEXED BY records_log_stamp WHERE r.log_id = l.id \
-                                 AND r.seq IS NOT NULL AND r.stamp_ms < CAST(?6 AS INTEGER) \
-                                 ORDER BY r.stamp_ms DESC, r.seq DESC LIMIT 1), 0)) AS needs \
+                       COALESCE((SELECT t.size FROM log_stamps t WHERE t.log_id = l.id \
+                                 AND t.stamp_ms < CAST(?6 AS INTEGER) \
+                                 ORDER BY t.stamp_ms DESC, t.size DESC LIMIT 1), 0)) AS needs \
                  FROM logs l \
                  WHERE l.tenant_id = ?1 AND l.environment = ?2 AND l.kind = 'customer' \
                    AND (?3 IS NULL OR l.vendor_account_id = ?3) \
-                   AND (EXISTS (SELECT 1 FROM records r INDEXED BY records_log_stamp WHERE r.log_id = l.id AND r.seq IS NOT NULL \
-                                AND r.stamp_ms >= CAST(?5 AS INTEGER) AND r.stamp_ms < CAST(?6 AS INTEGER)) \
+                   AND (EXISTS (SELECT 1 FROM log_stamps t WHERE t.log_id = l.id \
+                                AND t.stamp_ms >= CAST(?5 AS INTEGER) AND t.stamp_ms < CAST(?6 AS INTEGER)) \
                         OR l.records_total > l.size + l.records_failed) \
                  ORDER BY needs DESC, l.subject_id, l.id LIMIT ?7",
                 &[

@@ -176,8 +176,7 @@ impl Store {
     ) -> Result<Vec<LogRow>, ApiError> {
         self.all(
             "UPDATE logs SET lease_until_ms = ?3, head_token = ?4, \
-               lease_upto = (SELECT COALESCE(MAX(r.seqno), 0) FROM records r INDEXED BY records_log_pending \
-                             WHERE r.log_id = logs.id AND r.seq IS NULL AND r.failed_reason IS NULL) \
+               lease_upto = records_total \
              WHERE id IN (SELECT value FROM json_each(?1)) AND (lease_until_ms <= ?2 OR head_token = ?4) \
              RETURNING id, tenant_id, environment, subject_id, vendor_account_id, size, balance, frontier, \
                records_total, records_failed, credits_units, credits_nanos",
@@ -197,7 +196,9 @@ impl Store {
     }
 
     /// Pending records of the logs leased under `nonce`, up to each lease's
-    /// high-water mark, in log then acceptance order.
+    /// high-water mark, in log then acceptance order. The log's records before position
+    /// `size + records_failed` are all sequenced or failed (passes take them in order), so
+    /// the pending ones are a range of `records_log_pos`.
     pub async fn pending_records(
         &self,
         log_ids: &str,
@@ -207,10 +208,12 @@ impl Store {
     ) -> Result<Vec<PendingRow>, ApiError> {
         self.all(
             "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reference_id, r.received_at, r.item, r.item_hash, s.items_root \
-             FROM logs l JOIN records r INDEXED BY records_log_pending ON r.log_id = l.id JOIN submissions s ON s.id = r.submission_id \
+             FROM logs l JOIN records r INDEXED BY records_log_pos \
+               ON r.log_id = l.id AND r.log_pos >= l.size + l.records_failed AND r.log_pos < l.lease_upto \
+             JOIN submissions s ON s.id = r.submission_id \
              WHERE l.id IN (SELECT value FROM json_each(?1)) AND l.head_token = ?2 AND l.lease_until_ms > ?3 \
-               AND r.seq IS NULL AND r.failed_reason IS NULL AND r.seqno <= l.lease_upto \
-             ORDER BY l.id, r.seqno LIMIT ?4",
+               AND r.seq IS NULL AND r.failed_reason IS NULL \
+             ORDER BY l.id, r.log_pos LIMIT ?4",
             &[log_ids.into(), nonce.into(), Arg::Big(now_ms), Arg::Big(limit.into())],
         )
         .await
@@ -220,8 +223,8 @@ impl Store {
     pub async fn logs_with_pending(&self, log_ids: &str) -> Result<Vec<String>, ApiError> {
         let rows: Vec<IdRow> = self
             .all(
-                "SELECT DISTINCT log_id FROM records INDEXED BY records_log_pending \
-                 WHERE log_id IN (SELECT value FROM json_each(?1)) AND seq IS NULL AND failed_reason IS NULL",
+                "SELECT id AS log_id FROM logs \
+                 WHERE id IN (SELECT value FROM json_each(?1)) AND records_total > size + records_failed",
                 &[log_ids.into()],
             )
             .await?;
@@ -238,9 +241,9 @@ impl Store {
     ) -> Result<Vec<String>, ApiError> {
         let rows: Vec<IdRow> = self
             .all(
-                "SELECT DISTINCT r.log_id FROM records r INDEXED BY records_log_pending JOIN logs l ON l.id = r.log_id \
-                 WHERE r.seq IS NULL AND r.failed_reason IS NULL AND r.log_id > ?2 AND l.lease_until_ms <= ?1 \
-                 ORDER BY r.log_id LIMIT ?3",
+                "SELECT id AS log_id FROM logs INDEXED BY logs_waiting \
+                 WHERE records_total > size + records_failed AND id > ?2 AND lease_until_ms <= ?1 \
+                 ORDER BY id LIMIT ?3",
                 &[Arg::Big(now_ms), after.into(), Arg::Big(limit.into())],
             )
             .await?;
@@ -383,6 +386,17 @@ impl Store {
                 Arg::Signed(a.credits.1),
             ],
         ))?;
+        // The pass's stamp, once for all its entries (see `size_before`).
+        if a.new_size > a.old_size {
+            push(self.stmt(
+                concat!(
+                    "INSERT INTO log_stamps (log_id, stamp_ms, size) SELECT ?1, l.stamp_ms, ?3 FROM logs l WHERE l.id = ?1 AND",
+                    guard!(),
+                    " ON CONFLICT DO NOTHING"
+                ),
+                &g(vec![]),
+            ))?;
+        }
         for v in a.verified {
             push(self.stmt(
                 concat!(
@@ -474,8 +488,10 @@ impl Store {
             .iter()
             .zip(&starts)
             .map(|(a, &start)| {
-                // Statement order per log: head, record updates, month counters, tiles, events.
-                let records = a.verified.len() + a.failed.len() + a.failed_months.len();
+                // Statement order per log: head, stamp (if any entry), record updates, month
+                // counters, tiles, events.
+                let stamp = usize::from(a.new_size > a.old_size);
+                let records = stamp + a.verified.len() + a.failed.len() + a.failed_months.len();
                 let statements = 1 + records + a.tiles.len() + 2 * a.events.len();
                 let own =
                     &results[start.min(results.len())..(start + statements).min(results.len())];

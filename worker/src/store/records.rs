@@ -82,8 +82,8 @@ pub struct RecordRow {
     pub subject_id: String,
     pub vendor_account_id: Option<String>,
     pub lease_until_ms: u64,
+    /// The lease's high-water mark: records with `log_pos` below it are PROCESSING.
     pub lease_upto: u64,
-    pub seqno: u64,
     /// Position among the log's records in acceptance order.
     pub log_pos: Option<u64>,
     pub items_root: String,
@@ -95,7 +95,7 @@ macro_rules! select_record {
         "SELECT r.id, r.submission_id, r.idx, r.kind, r.amount, r.reason, r.reference_id, r.item, \
      r.item_hash, r.received_at, r.seq, r.entry_hash, r.balance_after, r.verified_at, r.stamp_ms, r.credits_units, r.credits_nanos, \
      r.failed_reason, r.log_id, \
-     l.subject_id, l.vendor_account_id, l.lease_until_ms, l.lease_upto, r.seqno, r.log_pos, s.items_root \
+     l.subject_id, l.vendor_account_id, l.lease_until_ms, l.lease_upto, r.log_pos, s.items_root \
      FROM records r JOIN logs l ON l.id = r.log_id JOIN submissions s ON s.id = r.submission_id "
     };
 }

@@ -31,6 +31,31 @@ pub struct PackageEntry {
     pub reference_id: Option<String>,
 }
 
+/// FAILED records of the log `?1`: an entry's `log_pos` is its `seq` plus the FAILED records
+/// before it (passes sequence in acceptance order), so at most this many more than its `seq`.
+macro_rules! failed_in {
+    () => {
+        "(SELECT f.records_failed FROM logs f WHERE f.id = ?1)"
+    };
+}
+
+/// Entries `?2..?3` of the log `?1` as a range of `records_log_pos` (see [`failed_in!`]): rows
+/// read are the entries and at most the log's FAILED records more.
+macro_rules! seq_range {
+    () => {
+        concat!(
+            " r.log_pos >= CAST(?2 AS INTEGER) AND r.log_pos < CAST(?3 AS INTEGER) + ",
+            failed_in!(),
+            " AND r.seq >= ?2 AND r.seq < ?3 "
+        )
+    };
+}
+
+#[derive(Deserialize)]
+struct SizeRow {
+    size: u64,
+}
+
 #[derive(Deserialize)]
 struct SeqRow {
     seq: u64,
@@ -113,14 +138,15 @@ impl Store {
     /// Entries stamped before `ms`: one past the sequence number of the last of them, or 0.
     /// Stamps never decrease along `seq`, so these are a prefix of the log (docs/SPEC.md §11).
     pub async fn size_before(&self, log_id: &str, ms: u64) -> Result<u64, ApiError> {
-        let row: Option<SeqRow> = self
+        // One row per pass (log_stamps), not per entry.
+        let row: Option<SizeRow> = self
             .first(
-                "SELECT seq FROM records INDEXED BY records_log_stamp WHERE log_id = ?1 AND seq IS NOT NULL \
-                 AND stamp_ms < CAST(?2 AS INTEGER) ORDER BY stamp_ms DESC, seq DESC LIMIT 1",
+                "SELECT size FROM log_stamps WHERE log_id = ?1 AND stamp_ms < CAST(?2 AS INTEGER) \
+                 ORDER BY stamp_ms DESC, size DESC LIMIT 1",
                 &[log_id.into(), Arg::Big(ms)],
             )
             .await?;
-        Ok(row.map_or(0, |r| r.seq + 1))
+        Ok(row.map_or(0, |r| r.size))
     }
 
     /// Raises the log's stamp floor to `ms`: every entry sequenced from now on is stamped at or
@@ -138,9 +164,10 @@ impl Store {
     pub async fn pending_before(&self, log_id: &str, time: &str) -> Result<u64, ApiError> {
         let row: Option<Count> = self
             .first(
-                // The partial index holds only unsequenced rows: this never scans the log.
-                "SELECT COUNT(*) AS n FROM records INDEXED BY records_log_pending \
-                 WHERE log_id = ?1 AND received_at < ?2 AND seq IS NULL AND failed_reason IS NULL",
+                // Only the log's unsequenced positions are read: this never scans the log.
+                "SELECT COUNT(*) AS n FROM logs l JOIN records r INDEXED BY records_log_pos \
+                   ON r.log_id = l.id AND r.log_pos >= l.size + l.records_failed \
+                 WHERE l.id = ?1 AND r.received_at < ?2 AND r.seq IS NULL AND r.failed_reason IS NULL",
                 &[log_id.into(), time.into()],
             )
             .await?;
@@ -150,7 +177,13 @@ impl Store {
     /// The entry with sequence number `seq`.
     pub async fn entry(&self, log_id: &str, seq: u64) -> Result<Option<RecordRow>, ApiError> {
         self.first(
-            concat!(select_record!(), "WHERE r.log_id = ?1 AND r.seq = ?2"),
+            concat!(
+                select_record!(),
+                "WHERE r.log_id = ?1 AND r.log_pos >= CAST(?2 AS INTEGER) \
+                 AND r.log_pos <= CAST(?2 AS INTEGER) + ",
+                failed_in!(),
+                " AND r.seq = ?2"
+            ),
             &[log_id.into(), Arg::Big(seq)],
         )
         .await
@@ -166,8 +199,19 @@ impl Store {
         offset: u64,
     ) -> Result<Vec<RecordRow>, ApiError> {
         self.all(
-            concat!(select_record!(), "WHERE r.log_id = ?1 AND r.seq >= ?2 AND r.seq < ?3 ORDER BY r.seq LIMIT ?4 OFFSET ?5"),
-            &[log_id.into(), Arg::Big(from), Arg::Big(to), Arg::Big(limit.into()), Arg::Big(offset)],
+            concat!(
+                select_record!(),
+                "WHERE r.log_id = ?1 AND",
+                seq_range!(),
+                "ORDER BY r.log_pos LIMIT ?4 OFFSET ?5"
+            ),
+            &[
+                log_id.into(),
+                Arg::Big(from),
+                Arg::Big(to),
+                Arg::Big(limit.into()),
+                Arg::Big(offset),
+            ],
         )
         .await
     }
@@ -182,8 +226,12 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<PackageEntry>, ApiError> {
         self.all(
-            "SELECT seq, id, item, item_hash, balance_after, entry_hash, received_at, amount, reason, reference_id \
-             FROM records WHERE log_id = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq LIMIT ?4",
+            concat!(
+                "SELECT r.seq, r.id, r.item, r.item_hash, r.balance_after, r.entry_hash, r.received_at, r.amount, r.reason, \
+                 r.reference_id FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
+                seq_range!(),
+                "ORDER BY r.log_pos LIMIT ?4"
+            ),
             &[log_id.into(), Arg::Big(from), Arg::Big(to), Arg::Big(limit.into())],
         )
         .await
@@ -193,7 +241,10 @@ impl Store {
     pub async fn entry_count(&self, log_id: &str, from: u64, to: u64) -> Result<u64, ApiError> {
         let row: Option<Count> = self
             .first(
-                "SELECT COUNT(*) AS n FROM records WHERE log_id = ?1 AND seq >= ?2 AND seq < ?3",
+                concat!(
+                    "SELECT COUNT(*) AS n FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
+                    seq_range!()
+                ),
                 &[log_id.into(), Arg::Big(from), Arg::Big(to)],
             )
             .await?;
@@ -204,7 +255,11 @@ impl Store {
     pub async fn entry_seqs(&self, log_id: &str, from: u64, to: u64) -> Result<Vec<u64>, ApiError> {
         let rows: Vec<SeqRow> = self
             .all(
-                "SELECT seq FROM records WHERE log_id = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq",
+                concat!(
+                    "SELECT r.seq FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
+                    seq_range!(),
+                    "ORDER BY r.log_pos"
+                ),
                 &[log_id.into(), Arg::Big(from), Arg::Big(to)],
             )
             .await?;
@@ -222,8 +277,14 @@ impl Store {
     ) -> Result<Vec<PackageEntry>, ApiError> {
         let list = serde_json::to_string(seqs).map_err(|e| ApiError::internal("seqs", e))?;
         self.all(
-            "SELECT seq, id, item, item_hash, balance_after, entry_hash, received_at, amount, reason, reference_id \
-             FROM records WHERE log_id = ?1 AND seq IN (SELECT value FROM json_each(?2)) ORDER BY seq",
+            concat!(
+                "SELECT r.seq, r.id, r.item, r.item_hash, r.balance_after, r.entry_hash, r.received_at, r.amount, r.reason, \
+                 r.reference_id FROM (SELECT DISTINCT value FROM json_each(?2)) j \
+                 JOIN records r INDEXED BY records_log_pos ON r.log_id = ?1 AND r.log_pos >= j.value \
+                   AND r.log_pos <= j.value + ",
+                failed_in!(),
+                " AND r.seq = j.value ORDER BY r.seq"
+            ),
             &[log_id.into(), list.as_str().into()],
         )
         .await
