@@ -13,19 +13,17 @@
 //! — vericord.example <base64(key ID ‖ Ed25519 signature)>
 //! ```
 //!
-//! Note parsing, key IDs and signatures are `signed_note` (a port of Go's
-//! `golang.org/x/mod/sumdb/note`); this module owns the body.
+//! The signed-note format is `note.rs` (the rules of `signed_note`, a port of Go's
+//! `golang.org/x/mod/sumdb/note`, with `ed25519-dalek` for the signatures); this module owns
+//! the body.
 
 use crate::amount::Amount;
 use crate::hash::Hash;
-use alloc::boxed::Box;
+use crate::{base64, note};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
 use core::fmt;
-use signed_note::{Note, Signer, StandardVerifier, Verifier, VerifierList};
 
 /// Why a checkpoint was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +118,7 @@ impl Checkpoint {
             "{}\n{}\n{}\nperiod {}\nopening {}\nclosing {}\ncount {}\n",
             self.origin,
             self.size,
-            BASE64.encode(self.root.0),
+            base64::encode(&self.root.0),
             self.period,
             self.opening,
             self.closing,
@@ -142,7 +140,7 @@ impl Checkpoint {
             return Err(Bad("origin"));
         }
         let size = parse_u64(size).ok_or(Bad("tree size"))?;
-        let root_bytes = BASE64.decode(root).map_err(|_| Bad("root hash"))?;
+        let root_bytes = base64::decode(root).ok_or(Bad("root hash"))?;
         let root: [u8; 32] = root_bytes.try_into().map_err(|_| Bad("root hash"))?;
         let ext = |line: &'static str, value: &str| -> Result<String, CheckpointError> {
             value
@@ -183,20 +181,16 @@ impl Checkpoint {
                 "refusing to sign an invalid checkpoint",
             ));
         }
-        let mut note =
-            Note::new(self.body().as_bytes(), &[]).map_err(|_| CheckpointError::MalformedNote)?;
-        note.add_sigs(&[signer as &dyn Signer])
-            .map_err(|_| CheckpointError::BadSigner)?;
-        String::from_utf8(note.to_bytes()).map_err(|_| CheckpointError::MalformedNote)
+        signer.sign_text(&self.body())
     }
 
     /// Checks that `vkey` is a verifier key (`name+id+base64(0x01 ‖ key)`) that
     /// [`Checkpoint::verify`] accepts, so a deployment can refuse a bad key list at start-up
     /// instead of failing every verification.
     pub fn check_verifier_key(vkey: &str) -> Result<(), CheckpointError> {
-        StandardVerifier::new(vkey)
+        note::Verifier::new(vkey)
             .map(drop)
-            .map_err(|_| CheckpointError::BadVerifierKey)
+            .ok_or(CheckpointError::BadVerifierKey)
     }
 
     /// Verifies a signed note against trusted verifier keys (`name+id+key`)
@@ -210,27 +204,22 @@ impl Checkpoint {
 /// Verifies any signed note (a checkpoint, a close package's manifest) against trusted
 /// verifier keys and returns its text: at least one signature by a trusted key, and no bad one.
 pub fn verify_note(note: &str, trusted: &[&str]) -> Result<String, CheckpointError> {
-    // signed_note treats a key listed twice as ambiguous; a repeated
-    // trusted key is harmless, so drop repeats first.
-    let mut unique: Vec<&str> = trusted.to_vec();
-    unique.sort_unstable();
-    unique.dedup();
-    let mut verifiers: Vec<Box<dyn Verifier>> = Vec::with_capacity(unique.len());
-    for vkey in unique {
-        verifiers.push(Box::new(
-            StandardVerifier::new(vkey).map_err(|_| CheckpointError::BadVerifierKey)?,
-        ));
+    // Two trusted keys of one name and key ID are ambiguous (a note signed by that ID is
+    // refused as malformed); a key listed twice is harmless, so repeats are dropped first.
+    let mut verifiers = Vec::with_capacity(trusted.len());
+    for (i, vkey) in trusted.iter().enumerate() {
+        let verifier = note::Verifier::new(vkey).ok_or(CheckpointError::BadVerifierKey)?;
+        if !trusted[..i].contains(vkey) {
+            verifiers.push(verifier);
+        }
     }
-    let list = VerifierList::new(verifiers);
-    let parsed = Note::from_bytes(note.as_bytes()).map_err(|_| CheckpointError::MalformedNote)?;
-    parsed.verify(&list).map_err(|e| match e {
-        signed_note::NoteError::UnverifiedNote => CheckpointError::UnknownKey,
-        signed_note::NoteError::InvalidSignature { .. } => CheckpointError::BadSignature,
-        _ => CheckpointError::MalformedNote,
-    })?;
-    core::str::from_utf8(parsed.text())
+    note::verify(note, &verifiers)
         .map(String::from)
-        .map_err(|_| CheckpointError::MalformedNote)
+        .map_err(|e| match e {
+            note::NoteFault::Unverified => CheckpointError::UnknownKey,
+            note::NoteFault::BadSignature => CheckpointError::BadSignature,
+            note::NoteFault::Malformed => CheckpointError::MalformedNote,
+        })
 }
 
 /// An Ed25519 checkpoint signing key with its signed-note name.
@@ -243,11 +232,11 @@ pub struct CheckpointSigner {
 impl CheckpointSigner {
     /// A signer from a 32-byte Ed25519 seed (the secret is an argument: no randomness here).
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<CheckpointSigner, CheckpointError> {
-        if !signed_note::is_key_name_valid(name) {
+        if !note::name_ok(name) {
             return Err(CheckpointError::BadSigner);
         }
         let key = ed25519_dalek::SigningKey::from_bytes(seed);
-        let id = signed_note::key_id(name, &Self::encoded_public(&key));
+        let id = note::key_id(name, &Self::encoded_public(&key));
         Ok(CheckpointSigner {
             name: name.into(),
             id,
@@ -265,9 +254,7 @@ impl CheckpointSigner {
         else {
             return Err(CheckpointError::BadSigner);
         };
-        let key = BASE64
-            .decode(key64)
-            .map_err(|_| CheckpointError::BadSigner)?;
+        let key = base64::decode(key64).ok_or(CheckpointError::BadSigner)?;
         let [1u8, seed @ ..] = key.as_slice() else {
             return Err(CheckpointError::BadSigner);
         };
@@ -281,7 +268,7 @@ impl CheckpointSigner {
 
     fn encoded_public(key: &ed25519_dalek::SigningKey) -> Vec<u8> {
         let mut out = Vec::with_capacity(33);
-        out.push(1); // signed-note algorithm byte for Ed25519
+        out.push(note::ALG_ED25519);
         out.extend_from_slice(key.verifying_key().as_bytes());
         out
     }
@@ -292,7 +279,7 @@ impl CheckpointSigner {
             "{}+{:08x}+{}",
             self.name,
             self.id,
-            BASE64.encode(Self::encoded_public(&self.key))
+            base64::encode(&Self::encoded_public(&self.key))
         )
     }
 
@@ -305,7 +292,7 @@ impl CheckpointSigner {
             "PRIVATE+KEY+{}+{:08x}+{}",
             self.name,
             self.id,
-            BASE64.encode(key)
+            base64::encode(&key)
         )
     }
 
@@ -317,24 +304,23 @@ impl CheckpointSigner {
     /// Signs any note text (it must end with a newline): a close package's manifest, say.
     /// Checkpoints go through [`Checkpoint::sign`], which also checks the body.
     pub fn sign_text(&self, text: &str) -> Result<String, CheckpointError> {
-        let mut note =
-            Note::new(text.as_bytes(), &[]).map_err(|_| CheckpointError::MalformedNote)?;
-        note.add_sigs(&[self as &dyn Signer])
-            .map_err(|_| CheckpointError::BadSigner)?;
-        String::from_utf8(note.to_bytes()).map_err(|_| CheckpointError::MalformedNote)
+        note::signed(
+            text,
+            &[(&self.name, self.id, self.sign_bytes(text.as_bytes()))],
+        )
+        .ok_or(CheckpointError::MalformedNote)
     }
-}
 
-impl Signer for CheckpointSigner {
-    fn name(&self) -> &str {
+    /// The key's signed-note name.
+    pub fn name(&self) -> &str {
         &self.name
     }
-    fn key_id(&self) -> u32 {
-        self.id
-    }
-    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, ed25519_dalek::SignatureError> {
+
+    /// The Ed25519 signature of `message`: what a note's signature line carries after the key
+    /// ID (for tools that assemble notes signed by several keys).
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
         use ed25519_dalek::Signer as _;
-        Ok(self.key.sign(msg).to_bytes().to_vec())
+        self.key.sign(message).to_bytes()
     }
 }
 
@@ -390,7 +376,7 @@ mod tests {
         assert_eq!(again.verifier_key(), signer.verifier_key());
         // Cross-check with signed_note's own parser of the same text.
         let std = signed_note::StandardSigner::new(&signer.private_key()).unwrap();
-        assert_eq!(Signer::key_id(&std), signer.key_id());
+        assert_eq!(signed_note::Signer::key_id(&std), signer.key_id());
     }
 
     #[test]

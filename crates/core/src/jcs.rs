@@ -1,7 +1,7 @@
 //! Canonical JSON: RFC 8785 (JCS).
 //!
 //! Text is read by the core's one JSON reader (`json.rs`), and written here: UTF-16 member
-//! order, minimal string escapes, ECMAScript number text via `ryu-js`. Numbers are IEEE-754 doubles as
+//! order, minimal string escapes, ECMAScript number text (`number.rs`, exact). Numbers are IEEE-754 doubles as
 //! in every JSON implementation JCS was written for, so `9007199254740993`
 //! canonicalizes to `9007199254740992`; money therefore never travels as a
 //! JSON number inside hashed content (amounts are canonical decimal strings).
@@ -61,7 +61,7 @@ fn write(out: &mut String, value: &Value) {
         Value::Number(n) => {
             // Always `Some` (no arbitrary precision), and finite.
             let x = n.as_f64().unwrap_or_default();
-            out.push_str(ryu_js::Buffer::new().format_finite(x));
+            crate::number::write(out, x);
         }
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
@@ -76,15 +76,7 @@ fn write(out: &mut String, value: &Value) {
         }
         Value::Object(map) => {
             let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            members.sort_by(|(a, _), (b, _)| {
-                if a == b {
-                    core::cmp::Ordering::Equal
-                } else if utf16_less(a, b) {
-                    core::cmp::Ordering::Less
-                } else {
-                    core::cmp::Ordering::Greater
-                }
-            });
+            crate::sort::sort_by(&mut members, |(a, _), (b, _)| utf16_less(a, b));
             out.push('{');
             for (i, (name, item)) in members.into_iter().enumerate() {
                 if i > 0 {
@@ -342,14 +334,18 @@ impl<'a> Scan<'a> {
             return (1..=15).contains(&digits.len())
                 && !(leading_zero && (digits.len() > 1 || negative));
         }
-        // The grammar first: Rust's own parser also takes `inf`, `+1`, `.5`.
+        // The grammar first: number::parse reads JSON number text only.
         let mut grammar = Reader::new(token);
         if grammar.number().is_err() || grammar.end().is_err() {
             return false;
         }
-        match token.parse::<f64>() {
-            Ok(x) if x.is_finite() => ryu_js::Buffer::new().format_finite(x) == token,
-            _ => false,
+        match crate::number::parse(token) {
+            Some(x) => {
+                let mut text = String::new();
+                crate::number::write(&mut text, x);
+                text == token
+            }
+            None => false,
         }
     }
 }
@@ -452,8 +448,7 @@ fn number(text: &str) -> Option<Value> {
             }
         }
     }
-    let x: f64 = text.parse().ok()?;
-    serde_json::Number::from_f64(x).map(Value::Number)
+    serde_json::Number::from_f64(crate::number::parse(text)?).map(Value::Number)
 }
 
 /// The members of the JSON object `text`, in order, duplicates kept (a map

@@ -7,6 +7,7 @@ extern crate alloc;
 
 pub mod access_link;
 pub mod amount;
+mod base64;
 pub mod checkpoint;
 pub mod close_package;
 pub mod hash;
@@ -14,9 +15,12 @@ pub mod jcs;
 pub(crate) mod json;
 pub mod log;
 pub mod merkle;
+mod note;
+mod number;
 pub mod receipt;
 pub mod record;
 pub mod reference;
+mod sort;
 pub mod verification_package;
 
 pub use access_link::{AccessCode, AccessKey, AccessLinkError, Handle};

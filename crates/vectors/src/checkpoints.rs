@@ -55,11 +55,28 @@ fn checkpoint(
 
 /// A note over arbitrary text, signed by the core's signers: lets the
 /// vectors carry valid signatures over bodies the core must still refuse.
+/// The notes are assembled by `signed_note`, not by the core's own note code.
 fn sign_text(text: &str, signers: &[&CheckpointSigner]) -> String {
     let mut note = Note::new(text.as_bytes(), &[]).expect("note text");
-    let dyns: Vec<&dyn Signer> = signers.iter().map(|s| *s as &dyn Signer).collect();
+    let wrapped: Vec<CoreSigner<'_>> = signers.iter().map(|s| CoreSigner(s)).collect();
+    let dyns: Vec<&dyn Signer> = wrapped.iter().map(|s| s as &dyn Signer).collect();
     note.add_sigs(&dyns).expect("signers");
     String::from_utf8(note.to_bytes()).expect("UTF-8 note")
+}
+
+/// A core signer as `signed_note` signs with it.
+struct CoreSigner<'a>(&'a CheckpointSigner);
+
+impl Signer for CoreSigner<'_> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn key_id(&self) -> u32 {
+        self.0.key_id()
+    }
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, ed25519_dalek::SignatureError> {
+        Ok(self.0.sign_bytes(msg).to_vec())
+    }
 }
 
 /// `note` with one bit of its last signature's Ed25519 bytes flipped.

@@ -14,12 +14,11 @@ use crate::jcs;
 
 /// A JSON object of `pairs`, in any order (JCS sorts them).
 pub(crate) fn object(pairs: &[(&str, Value)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| (String::from(*k), v.clone()))
-            .collect::<Map<_, _>>(),
-    )
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        map.insert(String::from(*k), v.clone());
+    }
+    Value::Object(map)
 }
 
 fn s(t: &str) -> Value {

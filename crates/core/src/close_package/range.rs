@@ -143,10 +143,9 @@ pub fn close_package_inclusion_proof(
 
 /// The checkpoint's body, signature unchecked (the caller verified the package).
 fn unverified_checkpoint(note: &str) -> Result<Checkpoint, CloseError> {
-    let note = signed_note::Note::from_bytes(note.as_bytes())
-        .map_err(|_| CloseError::Malformed(String::from("checkpoint.note is not a signed note")))?;
-    let text = core::str::from_utf8(note.text())
-        .map_err(|_| CloseError::Malformed(String::from("checkpoint.note is not UTF-8")))?;
+    let text = crate::note::text(note).ok_or_else(|| {
+        CloseError::Malformed(String::from("checkpoint.note is not a signed note"))
+    })?;
     Checkpoint::parse_body(text).map_err(|e| CloseError::Malformed(format!("checkpoint.note: {e}")))
 }
 

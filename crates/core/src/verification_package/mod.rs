@@ -43,7 +43,6 @@ mod verify;
 pub use crate::close_package::{SampleFacts, VerifyReport, MAX_HASHES, MAX_KEYS};
 pub use verify::verify_verification_package;
 
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -125,7 +124,8 @@ pub fn sample_indices(seed: &Hash, start: u64, count: u64, requested: u64) -> Ve
         .checked_rem(u128::from(count))
         .and_then(|r| whole.checked_sub(r))
         .unwrap_or(whole);
-    let mut drawn = BTreeSet::new();
+    // At most MAX_SAMPLE positions: a list is as good as a set.
+    let mut drawn = Vec::with_capacity(k);
     let mut j: u64 = 0;
     while drawn.len() < k {
         let x = draw(seed, j);
@@ -134,10 +134,13 @@ pub fn sample_indices(seed: &Hash, start: u64, count: u64, requested: u64) -> Ve
             continue;
         }
         if let Some(position) = x.checked_rem(count).and_then(|r| start.checked_add(r)) {
-            drawn.insert(position);
+            if !drawn.contains(&position) {
+                drawn.push(position);
+            }
         }
     }
-    drawn.into_iter().collect()
+    crate::sort::sort_by(&mut drawn, |a, b| a < b);
+    drawn
 }
 
 /// Draw `j`: the first 8 bytes, big-endian, of `keccak256(seed ‖ u64_be(j))`.
