@@ -153,9 +153,9 @@ pub async fn detail(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
         rows.truncate(limit as usize);
         (rows, None, more)
     } else if let Some(p) = &period {
-        let total = store.month(&c.id, p).await?.accepted;
-        let rows = store.month_activity(&c.id, p, total, &at).await?;
-        (rows, Some(total), page * limit < total)
+        let month = store.month(&c.id, p).await?;
+        let rows = store.month_activity(&c.id, p, &month, &at).await?;
+        (rows, Some(month.accepted), page * limit < month.accepted)
     } else {
         (
             store.activity(&c.id, c.records_total, &at).await?,

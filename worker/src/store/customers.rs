@@ -95,7 +95,13 @@ pub struct SummaryRow {
 /// What a log's records received in one UTC month add up to.
 #[derive(Deserialize, Default)]
 pub struct MonthRow {
+    /// Records received that month: the next `month_pos`.
     pub accepted: u64,
+    /// The log positions of the month's first and last record: every record of the month lies
+    /// between them, with `last_pos + 1 - first_pos - accepted` others (received the month
+    /// before or after, committed in between) among them.
+    pub first_pos: u64,
+    pub last_pos: i64,
     pub accepted_units: i64,
     pub accepted_nanos: i64,
     pub failed: u64,
@@ -107,6 +113,22 @@ pub struct MonthRow {
 pub struct Page {
     pub limit: u64,
     pub offset: u64,
+}
+
+impl MonthRow {
+    /// The log positions `[from, upto)` that hold month positions `[lo, hi)` of this page;
+    /// `None` for an empty page.
+    fn page_range(&self, page: &Page) -> Option<(u64, u64, u64, u64)> {
+        let (lo, hi) = page.positions(self.accepted);
+        let end = u64::try_from(self.last_pos + 1).unwrap_or(0);
+        let intruders = end
+            .saturating_sub(self.first_pos)
+            .saturating_sub(self.accepted);
+        (lo < hi).then(|| {
+            let from = self.first_pos + lo;
+            (from, (self.first_pos + hi + intruders).min(end), lo, hi)
+        })
+    }
 }
 
 impl Page {
@@ -212,22 +234,28 @@ impl Store {
         .await
     }
 
-    /// The same within the records received in one UTC month (of `total` there).
+    /// The same within the records received in one UTC month (`month`, its counters).
+    /// Month positions follow log positions, so the record at month position j sits at log
+    /// position first_pos + j plus at most the month's intruders: the page is a range of
+    /// `records_log_pos` no longer than the page and those few (0012 dropped the month index).
     pub async fn month_activity(
         &self,
         log_id: &str,
         period: &str,
-        total: u64,
+        month: &MonthRow,
         page: &Page,
     ) -> Result<Vec<RecordRow>, ApiError> {
-        let (lo, hi) = page.positions(total);
+        let Some((from, upto, lo, hi)) = month.page_range(page) else {
+            return Ok(Vec::new());
+        };
         self.all(
             concat!(
                 select_record!(),
-                "WHERE r.log_id = ?1 AND substr(r.received_at, 1, 7) = ?2 AND r.month_pos >= ?3 AND r.month_pos < ?4 \
+                "WHERE r.log_id = ?1 AND r.log_pos >= CAST(?3 AS INTEGER) AND r.log_pos < CAST(?4 AS INTEGER) \
+                 AND substr(r.received_at, 1, 7) = ?2 AND r.month_pos >= CAST(?5 AS INTEGER) AND r.month_pos < CAST(?6 AS INTEGER) \
                  ORDER BY r.month_pos DESC"
             ),
-            &[log_id.into(), period.into(), Arg::Big(lo), Arg::Big(hi)],
+            &[log_id.into(), period.into(), Arg::Big(from), Arg::Big(upto), Arg::Big(lo), Arg::Big(hi)],
         )
         .await
     }
@@ -236,7 +264,7 @@ impl Store {
     pub async fn month(&self, log_id: &str, period: &str) -> Result<MonthRow, ApiError> {
         Ok(self
             .first(
-                "SELECT accepted, accepted_units, accepted_nanos, failed, failed_units, failed_nanos \
+                "SELECT accepted, first_pos, last_pos, accepted_units, accepted_nanos, failed, failed_units, failed_nanos \
                  FROM log_months WHERE log_id = ?1 AND period = ?2",
                 &[log_id.into(), period.into()],
             )
@@ -311,5 +339,45 @@ impl Store {
         )
         .await
         .map(|n| n == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MonthRow, Page};
+
+    fn page(limit: u64, offset: u64) -> Page {
+        Page { limit, offset }
+    }
+
+    fn month(accepted: u64, first_pos: u64, last_pos: i64) -> MonthRow {
+        MonthRow {
+            accepted,
+            first_pos,
+            last_pos,
+            ..MonthRow::default()
+        }
+    }
+
+    #[test]
+    fn a_month_page_is_the_log_range_of_its_positions() {
+        // 250 records from log position 1,000 on, none of another month among them.
+        let m = month(250, 1_000, 1_249);
+        let newest = page(100, 0);
+        assert_eq!(m.page_range(&newest), Some((1_150, 1_250, 150, 250)));
+        let last = page(100, 200);
+        assert_eq!(m.page_range(&last), Some((1_000, 1_050, 0, 50)));
+        assert_eq!(m.page_range(&page(100, 250)), None);
+        assert_eq!(month(0, 0, -1).page_range(&newest), None);
+    }
+
+    #[test]
+    fn records_of_another_month_widen_the_range_by_their_number_only() {
+        // 10 records of the month over positions 5..=16: 2 of another month among them. Month
+        // position j sits at 5 + j plus at most 2, so the page [4, 8) is within [9, 15).
+        let m = month(10, 5, 16);
+        assert_eq!(m.page_range(&page(4, 2)), Some((9, 15, 4, 8)));
+        // Never past the month's last record.
+        assert_eq!(m.page_range(&page(4, 0)), Some((11, 17, 6, 10)));
     }
 }

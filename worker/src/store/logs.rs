@@ -311,7 +311,8 @@ impl Store {
                 &[log_id.into(), Arg::Big(size)],
             )?,
             self.stmt(
-                "UPDATE log_months SET accepted = CAST(?3 AS INTEGER), accepted_units = CAST(?3 AS INTEGER), accepted_nanos = 0 \
+                "UPDATE log_months SET accepted = CAST(?3 AS INTEGER), accepted_units = CAST(?3 AS INTEGER), accepted_nanos = 0, \
+                   first_pos = 0, last_pos = CAST(?3 AS INTEGER) - 1 \
                  WHERE log_id = ?1 AND period = ?2",
                 &[log_id.into(), period.into(), Arg::Big(size)],
             )?,

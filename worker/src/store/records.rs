@@ -156,8 +156,8 @@ impl Store {
         ))?;
         push(self.stmt(
             concat!(
-                "INSERT INTO submissions (id, tenant_id, environment, kind, items_root, item_count, received_at) \
-                 SELECT ?5, ?2, ?3, ?6, ?7, ?8, ?9 WHERE",
+                "INSERT INTO submissions (id, tenant_id, environment, kind, items_root, item_count, received_at, first_seqno) \
+                 SELECT ?5, ?2, ?3, ?6, ?7, ?8, ?9, COALESCE((SELECT MAX(seqno) FROM records), 0) + 1 WHERE",
                 idem_guard!()
             ),
             &g(vec![s.id.into(), s.kind.into(), (&s.items_root).into(), Arg::Big(s.item_count.into()), s.received_at.into()]),
@@ -186,22 +186,24 @@ impl Store {
             ))?;
             push(self.stmt(
                 concat!(
-                    "INSERT INTO log_months (log_id, period, accepted, accepted_units, accepted_nanos) \
-                     SELECT ?5, ?6, ?7, CAST(?8 AS INTEGER), CAST(?9 AS INTEGER) WHERE",
+                    "INSERT INTO log_months (log_id, period, accepted, accepted_units, accepted_nanos, first_pos, last_pos) \
+                     SELECT ?5, ?6, ?7, CAST(?8 AS INTEGER), CAST(?9 AS INTEGER), \
+                       (SELECT records_total FROM logs WHERE id = ?5) - CAST(?7 AS INTEGER), (SELECT records_total FROM logs WHERE id = ?5) - 1 WHERE",
                     idem_guard!(),
-                    " ON CONFLICT (log_id, period) DO UPDATE SET accepted = accepted + excluded.accepted, \
+                    " ON CONFLICT (log_id, period) DO UPDATE SET accepted = accepted + excluded.accepted, last_pos = excluded.last_pos, \
                      accepted_units = accepted_units + excluded.accepted_units, accepted_nanos = accepted_nanos + excluded.accepted_nanos"
                 ),
                 &g(vec![(&l.id).into(), a.period.into(), Arg::Big(mine.len() as u64), Arg::Signed(units), Arg::Signed(nanos)]),
             ))?;
             // Positions follow the counters just raised: the log's k new records take the last k.
+            // The seqno is the submission's first plus idx, so its records are found by range.
             let k = mine.len() as u64;
             for (i, r) in (0u64..).zip(mine) {
                 push(self.stmt(
                     concat!(
-                        "INSERT INTO records (id, tenant_id, environment, log_id, submission_id, idx, kind, amount, reason, reference_id, \
+                        "INSERT INTO records (seqno, id, tenant_id, environment, log_id, submission_id, idx, kind, amount, reason, reference_id, \
                          write_key, item, item_hash, received_at, log_pos, month_pos) \
-                         SELECT ?5, ?2, ?3, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+                         SELECT (SELECT first_seqno FROM submissions WHERE id = ?7) + CAST(?8 AS INTEGER), ?5, ?2, ?3, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
                            (SELECT records_total FROM logs WHERE id = ?6) - ?17 + ?18, \
                            (SELECT accepted FROM log_months WHERE log_id = ?6 AND period = ?19) - ?17 + ?18 WHERE",
                         idem_guard!()
@@ -292,9 +294,11 @@ impl Store {
         &self,
         submission_id: &str,
     ) -> Result<Vec<RecordRow>, ApiError> {
+        // The submission's records hold the seqnos from its first_seqno on (0012).
         let sql = concat!(
             select_record!(),
-            "WHERE r.submission_id = ?1 ORDER BY r.idx"
+            "WHERE r.seqno >= s.first_seqno AND r.seqno < s.first_seqno + s.item_count \
+             AND s.id = ?1 AND r.submission_id = ?1 ORDER BY r.idx"
         );
         self.all(sql, &[submission_id.into()]).await
     }
