@@ -199,6 +199,11 @@ pub async fn emit(mut req: Request, ctx: RouteContext<AppState>) -> Result<Respo
     json_response(201, text)
 }
 
+fn customer_hint(item: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(item).ok()?;
+    v.get("customerId")?.as_str().map(String::from)
+}
+
 pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     let now_ms = clock::now_ms();
     let store = Store::of(&ctx)?;
@@ -228,29 +233,22 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
     }
 
     // Per-item validation: failures are reported in-band, the rest are accepted.
-    let mut parsed: Vec<(usize, Result<DeltaInput, ApiError>, Option<String>)> =
+    let mut parsed: Vec<(usize, Result<DeltaInput, ApiError>)> =
         Vec::with_capacity(raw_items.len());
     for (i, raw) in raw_items.iter().enumerate() {
         let prefix = format!("deltas[{i}].");
-        let customer_hint = serde_json::from_str::<serde_json::Value>(raw.get())
-            .ok()
-            .and_then(|v| {
-                v.get("customerId")
-                    .and_then(|c| c.as_str())
-                    .map(String::from)
-            });
         let result = Fields::from_raw(raw, &prefix).and_then(|mut f| {
             let d =
                 ingest::delta_input(&mut f, &prefix, caller.middleware, batch_vendor.as_deref())?;
             f.finish()?;
             Ok(d)
         });
-        parsed.push((i, result, customer_hint));
+        parsed.push((i, result));
     }
     // One vendor account per submission group.
     let mut vendors: Vec<&str> = parsed
         .iter()
-        .filter_map(|(_, r, _)| r.as_ref().ok()?.vendor_account_id.as_deref())
+        .filter_map(|(_, r)| r.as_ref().ok()?.vendor_account_id.as_deref())
         .collect();
     vendors.sort_unstable();
     vendors.dedup();
@@ -261,7 +259,7 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
             "a batch must name a single vendorAccountId",
         ));
     }
-    for (i, result, _) in parsed.iter_mut() {
+    for (i, result) in parsed.iter_mut() {
         if let Ok(input) = result {
             if let Err(e) = resolve(&store, &caller, input, &format!("deltas[{i}].")).await {
                 if e.code == "VENDOR_ACCOUNT_NOT_FOUND" || e.status != 400 {
@@ -274,10 +272,11 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
 
     let failures: Vec<BatchResult> = parsed
         .iter()
-        .filter_map(|(i, r, hint)| {
+        .filter_map(|(i, r)| {
             r.as_ref().err().map(|e| BatchResult {
                 index: *i,
-                customer_id: hint.clone(),
+                // The customer id a failed item names, parsed only for the failures.
+                customer_id: raw_items.get(*i).and_then(|raw| customer_hint(raw.get())),
                 delta: None,
                 record_id: None,
                 anchor_id: None,
@@ -292,7 +291,7 @@ pub async fn batch(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
         .collect();
     let (positions, inputs): (Vec<usize>, Vec<DeltaInput>) = parsed
         .into_iter()
-        .filter_map(|(i, r, _)| Some((i, r.ok()?)))
+        .filter_map(|(i, r)| Some((i, r.ok()?)))
         .unzip();
     if inputs.is_empty() {
         let details: Vec<serde_json::Value> = failures
