@@ -2,6 +2,7 @@
 
 use crate::args::{self, MAX_SAFE_INTEGER};
 use crate::error::{error, from_core};
+use alloc::{format, string::String, string::ToString, vec::Vec};
 use vericord_core::checkpoint::CheckpointError;
 use vericord_core::Checkpoint;
 use wasm_bindgen::prelude::*;

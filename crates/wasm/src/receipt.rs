@@ -3,6 +3,7 @@
 use crate::args;
 use crate::checkpoint::to_object;
 use crate::error::from_core;
+use alloc::{string::String, vec::Vec};
 use vericord_core::verify_receipt as verify;
 use wasm_bindgen::prelude::*;
 
