@@ -50,7 +50,7 @@ use serde_json::Value;
 use sha3::{Digest, Keccak256};
 
 use crate::hash::Hash;
-use crate::jcs::{self, JcsError};
+use crate::jcs::{self, JcsError, Tree};
 
 /// The package format id, also the manifest note's first line.
 pub const FORMAT: &str = "vericord.verification-package/v1";
@@ -157,7 +157,12 @@ fn draw(seed: &Hash, j: u64) -> u64 {
 /// (`{format, environment, customer, recordedBy, tenant, period, verifierKeys, checkpoint:
 /// {checkpointId, size, root}, sample: {seed, requested, population, start}}`), then a newline.
 pub fn manifest_text(fields: &Value) -> Result<String, JcsError> {
-    Ok(format!("{FORMAT}\n{}\n", jcs::canonicalize(fields)?))
+    manifest_text_of(&Tree::of(fields))
+}
+
+/// [`manifest_text`] of a [`Tree`].
+pub(crate) fn manifest_text_of(fields: &Tree) -> Result<String, JcsError> {
+    Ok(format!("{FORMAT}\n{}\n", jcs::canonical(fields)))
 }
 
 #[cfg(test)]
