@@ -101,7 +101,7 @@ pub fn verify_compare(compare_json: &str, trusted_keys: &[&str]) -> VerifyReport
 
     let vendor = (doc.recorded_by.kind == MIDDLEWARE).then_some(doc.recorded_by.id.as_ref());
     let outcome = records::check(
-        doc.records.0.iter().map(|r| r.view()),
+        &mut doc.records.0.iter().map(|r| r.view()),
         Expected {
             start: doc.range.start,
             opening: from.as_ref().map(|f| f.closing),

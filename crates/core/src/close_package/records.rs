@@ -76,9 +76,11 @@ pub(crate) struct Outcome {
     pub range: Option<Result<CompactRange, String>>,
 }
 
-/// Runs every `records.*` check over `records` in one pass.
+/// Runs every `records.*` check over `records` in one pass. The records come as a `dyn`
+/// iterator so that the three documents share one copy of the pass (5 KB gzip of the npm
+/// package were its three inlined instances).
 pub(crate) fn check<'r>(
-    records: impl Iterator<Item = RecordView<'r>>,
+    records: &mut dyn Iterator<Item = RecordView<'r>>,
     mut expected: Expected<'_>,
 ) -> Outcome {
     let [mut seq_f, mut hash_f, mut id_f, mut amount_f, mut balance_f, mut entry_f, mut period_f] =

@@ -139,7 +139,7 @@ pub fn verify_verification_package(json_text: &str, trusted: &[&str]) -> VerifyR
     // No running balance (`opening: None`) and no range: the records are not contiguous, so
     // the pass's seq outcome is not used either — `sample.indices` places them instead.
     let outcome = records::check(
-        pkg.records.0.iter().map(|r| r.view()),
+        &mut pkg.records.0.iter().map(|r| r.view()),
         Expected {
             start: 0,
             opening: None,
