@@ -51,19 +51,45 @@ pub fn canonicalize(value: &Value) -> Result<String, JcsError> {
 }
 
 /// A parsed JSON value as the core reads it: exactly what a `serde_json::Value` holds of the
-/// text (numbers as `u64`, negative `i64` or finite `f64`; object members in name order, as its
-/// `BTreeMap` keeps them, no name twice), and equal when those are, but without serde_json's
-/// value or `BTreeMap`'s code, which the npm package need not carry. The public API keeps
-/// taking and giving `Value` ([`Tree::of`], [`Tree::into_value`]).
-#[derive(Clone, Debug, PartialEq)]
+/// text (numbers as `u64`, negative `i64` or finite `f64`; each member name once), and equal
+/// when those are equal, but without serde_json's value or its map's code, which the npm
+/// package need not carry. The public API keeps taking and giving `Value` ([`Tree::of`],
+/// [`Tree::into_value`]).
+#[derive(Clone, Debug)]
 pub(crate) enum Tree {
     Null,
     Bool(bool),
     Number(Num),
     String(String),
     Array(Vec<Tree>),
-    /// Sorted by name (byte order), names unique.
+    /// In the order read or built (into a `Value`, members are inserted in this order, as
+    /// they were before); names unique. Equality and lookups ignore the order, as a map's do.
     Object(Vec<(String, Tree)>),
+}
+
+impl PartialEq for Tree {
+    fn eq(&self, other: &Tree) -> bool {
+        match (self, other) {
+            (Tree::Null, Tree::Null) => true,
+            (Tree::Bool(a), Tree::Bool(b)) => a == b,
+            (Tree::Number(a), Tree::Number(b)) => a == b,
+            (Tree::String(a), Tree::String(b)) => a == b,
+            (Tree::Array(a), Tree::Array(b)) => a == b,
+            // Names are unique: equal maps are equal member lists once both are in name order.
+            (Tree::Object(a), Tree::Object(b)) => {
+                a.len() == b.len() && by_name(a).into_iter().eq(by_name(b))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `members` in name order (byte order: a `BTreeMap`'s, which `Value` maps are in the
+/// package, the Worker and the CLI).
+pub(crate) fn by_name(members: &[(String, Tree)]) -> Vec<&(String, Tree)> {
+    let mut sorted: Vec<&(String, Tree)> = members.iter().collect();
+    crate::sort::sort_by(&mut sorted, |(a, _), (b, _)| a < b);
+    sorted
 }
 
 /// A number as `serde_json::Number` holds it (and compares it: `1` is not `1.0`).
@@ -112,14 +138,10 @@ impl Tree {
         matches!(self, Tree::Null)
     }
 
-    /// A JSON object of `pairs` (names unique), in any order.
+    /// A JSON object of `pairs` (names unique).
     pub(crate) fn object(pairs: Vec<(&str, Tree)>) -> Tree {
-        let mut members: Vec<(String, Tree)> = pairs
-            .into_iter()
-            .map(|(k, v)| (String::from(k), v))
-            .collect();
-        crate::sort::sort_by(&mut members, |(a, _), (b, _)| a < b);
-        Tree::Object(members)
+        let members = pairs.into_iter().map(|(k, v)| (String::from(k), v));
+        Tree::Object(members.collect())
     }
 
     /// The tree of a `Value`.
@@ -135,7 +157,6 @@ impl Tree {
             }),
             Value::String(s) => Tree::String(s.clone()),
             Value::Array(items) => Tree::Array(items.iter().map(Tree::of).collect()),
-            // A map iterates in name order.
             Value::Object(map) => {
                 Tree::Object(map.iter().map(|(k, v)| (k.clone(), Tree::of(v))).collect())
             }
@@ -164,12 +185,9 @@ impl Tree {
     }
 }
 
-/// The member `key` of sorted, unique `members`.
+/// The member `key` of `members` (names unique).
 pub(crate) fn member<'t>(members: &'t [(String, Tree)], key: &str) -> Option<&'t Tree> {
-    let at = members
-        .binary_search_by(|(k, _)| k.as_str().cmp(key))
-        .ok()?;
-    members.get(at).map(|(_, v)| v)
+    members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 /// The JCS text of a tree.
@@ -556,7 +574,6 @@ fn build(
                 return Err(r.error("duplicate name"));
             }
             read?;
-            crate::sort::sort_by(&mut members, |(a, _), (b, _)| a < b);
             Ok(Tree::Object(members))
         }
         Some(b'[') => {
@@ -825,6 +842,12 @@ mod tests {
             let value: Value = serde_json::from_str(a).unwrap();
             let tree = tree_strict(a).unwrap();
             assert_eq!(tree.clone().into_value(), value, "{a}");
+            // Members go into the map in document order, whichever order it keeps.
+            assert_eq!(
+                serde_json::to_string(&parse_strict(a).unwrap()).unwrap(),
+                serde_json::to_string(&value).unwrap(),
+                "{a}"
+            );
             assert_eq!(Tree::of(&value), tree, "{a}");
             assert_eq!(canonical(&tree), canonicalize(&value).unwrap(), "{a}");
             for b in texts {

@@ -146,13 +146,13 @@ pub(crate) fn signs_exactly(
     let (Some(Tree::Object(got)), Tree::Object(want)) = (parsed, expected) else {
         return Err(format!("the signed text is not a {kind} manifest"));
     };
-    // Both in name order, as the maps these were iterated.
-    let differs = want
-        .iter()
+    // Both in name order, as their `BTreeMap`s were iterated before.
+    let differs = jcs::by_name(want)
+        .into_iter()
         .find(|(k, v)| jcs::member(&got, k) != Some(v))
         .map(|(k, _)| k);
-    let extra = got
-        .iter()
+    let extra = jcs::by_name(&got)
+        .into_iter()
         .map(|(k, _)| k)
         .find(|k| jcs::member(want, k).is_none());
     Err(match (differs, extra) {
