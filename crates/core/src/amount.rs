@@ -283,8 +283,8 @@ impl Amount {
         let (units, frac) = match u64::try_from(magnitude) {
             Ok(m) => (u128::from(m / per_unit), m % per_unit),
             Err(_) => {
-                let per_unit = u128::from(per_unit);
-                (magnitude / per_unit, (magnitude % per_unit) as u64)
+                let (units, frac) = div_rem(magnitude, per_unit as u32);
+                (units, u64::from(frac))
             }
         };
         if frac != 0 {
@@ -310,8 +310,9 @@ impl Amount {
             Err(_) => {
                 let mut rest = units;
                 loop {
-                    out.push_front(b'0' + (rest % 10) as u8);
-                    rest /= 10;
+                    let (q, digit) = div_rem(rest, 10);
+                    out.push_front(b'0' + digit as u8);
+                    rest = q;
                     if rest == 0 {
                         break;
                     }
@@ -323,6 +324,20 @@ impl Amount {
         }
         out
     }
+}
+
+/// `(n / d, n % d)` by long division in 32-bit digits: machine-word divisions only, so that
+/// compiler_builtins' 128-bit division (1 KB of the npm package's wasm) is not linked.
+fn div_rem(n: u128, d: u32) -> (u128, u32) {
+    let d = u64::from(d);
+    let (mut q, mut rem) = (0u128, 0u64);
+    for shift in [96, 64, 32, 0] {
+        // rem < d, so cur < d · 2^32 and the digit cur / d fits in 32 bits.
+        let cur = (rem << 32) | u64::from((n >> shift) as u32);
+        q |= u128::from(cur / d) << shift;
+        rem = cur % d;
+    }
+    (q, rem as u32)
 }
 
 /// Canonical text: no exponent, no `+`, no leading zeros, no trailing
@@ -361,6 +376,37 @@ mod tests {
 
     fn canon(s: &str) -> String {
         Amount::parse(s).unwrap().to_string()
+    }
+
+    #[test]
+    fn long_division_is_u128_division() {
+        let mut n: u128 = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834;
+        for d in [1, 2, 10, 1_000_000_000, u32::MAX] {
+            for m in [
+                0,
+                1,
+                u128::from(d) - 1,
+                u128::MAX,
+                u128::MAX / 3,
+                1 << 64,
+                n,
+            ] {
+                assert_eq!(
+                    div_rem(m, d),
+                    (m / u128::from(d), (m % u128::from(d)) as u32)
+                );
+            }
+            n = n.rotate_left(17).wrapping_mul(0x2545_f491_4f6c_dd1d);
+        }
+        // Beyond u64: the text is the decimal integer with the point 9 digits from its end.
+        for nanos in [i128::MIN, i128::MAX, -(1 << 100) - 7] {
+            let whole = nanos.to_string();
+            let (units, frac) = whole.split_at(whole.len() - 9);
+            assert_eq!(
+                Amount::from_nanos(nanos).text().as_str(),
+                format!("{units}.{frac}")
+            );
+        }
     }
 
     #[test]

@@ -47,24 +47,172 @@ impl core::error::Error for JcsError {}
 
 /// The JCS text of a parsed value.
 pub fn canonicalize(value: &Value) -> Result<String, JcsError> {
+    Ok(canonical(&Tree::of(value)))
+}
+
+/// A parsed JSON value as the core reads it: exactly what a `serde_json::Value` holds of the
+/// text (numbers as `u64`, negative `i64` or finite `f64`; each member name once), and equal
+/// when those are equal, but without serde_json's value or its map's code, which the npm
+/// package need not carry. The public API keeps taking and giving `Value` ([`Tree::of`],
+/// [`Tree::into_value`]).
+#[derive(Clone, Debug)]
+pub(crate) enum Tree {
+    Null,
+    Bool(bool),
+    Number(Num),
+    String(String),
+    Array(Vec<Tree>),
+    /// In the order read or built (into a `Value`, members are inserted in this order, as
+    /// they were before); names unique. Equality and lookups ignore the order, as a map's do.
+    Object(Vec<(String, Tree)>),
+}
+
+impl PartialEq for Tree {
+    fn eq(&self, other: &Tree) -> bool {
+        match (self, other) {
+            (Tree::Null, Tree::Null) => true,
+            (Tree::Bool(a), Tree::Bool(b)) => a == b,
+            (Tree::Number(a), Tree::Number(b)) => a == b,
+            (Tree::String(a), Tree::String(b)) => a == b,
+            (Tree::Array(a), Tree::Array(b)) => a == b,
+            // Names are unique: equal maps are equal member lists once both are in name order.
+            (Tree::Object(a), Tree::Object(b)) => {
+                a.len() == b.len() && by_name(a).into_iter().eq(by_name(b))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `members` in name order (byte order: a `BTreeMap`'s, which `Value` maps are in the
+/// package, the Worker and the CLI).
+pub(crate) fn by_name(members: &[(String, Tree)]) -> Vec<&(String, Tree)> {
+    let mut sorted: Vec<&(String, Tree)> = members.iter().collect();
+    crate::sort::sort_by(&mut sorted, |(a, _), (b, _)| a < b);
+    sorted
+}
+
+/// A number as `serde_json::Number` holds it (and compares it: `1` is not `1.0`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Num {
+    PosInt(u64),
+    NegInt(i64),
+    Float(f64),
+}
+
+impl Tree {
+    /// The member `key` of an object (`None` for anything else), as `Value::get`.
+    pub(crate) fn get(&self, key: &str) -> Option<&Tree> {
+        match self {
+            Tree::Object(members) => member(members, key),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Tree::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_u64(&self) -> Option<u64> {
+        match self {
+            Tree::Number(Num::PosInt(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_array(&self) -> Option<&[Tree]> {
+        match self {
+            Tree::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_object(&self) -> bool {
+        matches!(self, Tree::Object(_))
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Tree::Null)
+    }
+
+    /// A JSON object of `pairs` (names unique).
+    pub(crate) fn object(pairs: Vec<(&str, Tree)>) -> Tree {
+        let members = pairs.into_iter().map(|(k, v)| (String::from(k), v));
+        Tree::Object(members.collect())
+    }
+
+    /// The tree of a `Value`.
+    pub(crate) fn of(value: &Value) -> Tree {
+        match value {
+            Value::Null => Tree::Null,
+            Value::Bool(b) => Tree::Bool(*b),
+            Value::Number(n) => Tree::Number(match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Num::PosInt(u),
+                (None, Some(i)) => Num::NegInt(i),
+                // Always `Some` (no arbitrary precision).
+                (None, None) => Num::Float(n.as_f64().unwrap_or_default()),
+            }),
+            Value::String(s) => Tree::String(s.clone()),
+            Value::Array(items) => Tree::Array(items.iter().map(Tree::of).collect()),
+            Value::Object(map) => {
+                Tree::Object(map.iter().map(|(k, v)| (k.clone(), Tree::of(v))).collect())
+            }
+        }
+    }
+
+    /// The `Value` of a tree.
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Tree::Null => Value::Null,
+            Tree::Bool(b) => Value::Bool(b),
+            Tree::Number(Num::PosInt(n)) => Value::from(n),
+            Tree::Number(Num::NegInt(n)) => Value::from(n),
+            Tree::Number(Num::Float(x)) => {
+                serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+            }
+            Tree::String(s) => Value::String(s),
+            Tree::Array(items) => Value::Array(items.into_iter().map(Tree::into_value).collect()),
+            Tree::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_value()))
+                    .collect::<Map<String, Value>>(),
+            ),
+        }
+    }
+}
+
+/// The member `key` of `members` (names unique).
+pub(crate) fn member<'t>(members: &'t [(String, Tree)], key: &str) -> Option<&'t Tree> {
+    members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// The JCS text of a tree.
+pub(crate) fn canonical(tree: &Tree) -> String {
     let mut out = String::new();
-    write(&mut out, value);
-    Ok(out)
+    write(&mut out, tree);
+    out
 }
 
 /// RFC 8785 §3.2: no whitespace, members sorted by UTF-16 code units, strings with the minimal
-/// escapes, numbers as ECMAScript prints the double (a `Value` holds finite numbers only).
-fn write(out: &mut String, value: &Value) {
+/// escapes, numbers as ECMAScript prints the double (a tree holds finite numbers only).
+fn write(out: &mut String, value: &Tree) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            // Always `Some` (no arbitrary precision), and finite.
-            let x = n.as_f64().unwrap_or_default();
+        Tree::Null => out.push_str("null"),
+        Tree::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Tree::Number(n) => {
+            let x = match *n {
+                Num::PosInt(n) => n as f64,
+                Num::NegInt(n) => n as f64,
+                Num::Float(x) => x,
+            };
             crate::number::write(out, x);
         }
-        Value::String(s) => write_string(out, s),
-        Value::Array(items) => {
+        Tree::String(s) => write_string(out, s),
+        Tree::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -74,8 +222,8 @@ fn write(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+        Tree::Object(map) => {
+            let mut members: Vec<&(String, Tree)> = map.iter().collect();
             crate::sort::sort_by(&mut members, |(a, _), (b, _)| utf16_less(a, b));
             out.push('{');
             for (i, (name, item)) in members.into_iter().enumerate() {
@@ -125,7 +273,7 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
 
 /// Parses JSON text and returns its JCS text.
 pub fn canonicalize_text(json: &str) -> Result<String, JcsError> {
-    canonicalize(&parse_strict(json)?)
+    tree_strict(json).map(|t| canonical(&t))
 }
 
 /// Whether `text` is already exactly the JCS text of the value it denotes, judged
@@ -354,6 +502,11 @@ impl<'a> Scan<'a> {
 /// appear only once per object, at any depth. Plain JSON parsers keep the last
 /// duplicate silently, so two parties could read one text differently.
 pub fn parse_strict(json: &str) -> Result<Value, JcsError> {
+    tree_strict(json).map(Tree::into_value)
+}
+
+/// [`parse_strict`] into a [`Tree`].
+pub(crate) fn tree_strict(json: &str) -> Result<Tree, JcsError> {
     parse(json, Some(MAX_DEPTH))
 }
 
@@ -364,7 +517,7 @@ const MAX_DEPTH: usize = 64;
 /// with no nesting limit of its own (the reader's 128 stands): for documents that wrap items,
 /// whose nesting [`parse_strict`] bounded when they were accepted. Numbers are read as
 /// `serde_json::Value` reads them.
-pub(crate) fn parse_unique(json: &str) -> Result<Value, JcsError> {
+pub(crate) fn parse_unique(json: &str) -> Result<Tree, JcsError> {
     parse(json, None).map_err(|e| match e {
         JcsError::DuplicateName(name) => {
             JcsError::Invalid(alloc::format!("names member {name:?} more than once"))
@@ -373,9 +526,9 @@ pub(crate) fn parse_unique(json: &str) -> Result<Value, JcsError> {
     })
 }
 
-/// [`json::Reader`] into a `Value`: values deeper than `max_depth` containers and repeated
+/// [`json::Reader`] into a tree: values deeper than `max_depth` containers and repeated
 /// member names are refused, in document order, after the syntax of the whole text.
-fn parse(json: &str, max_depth: Option<usize>) -> Result<Value, JcsError> {
+fn parse(json: &str, max_depth: Option<usize>) -> Result<Tree, JcsError> {
     let invalid = |e: JsonError| JcsError::Invalid(e.0);
     let mut reader = Reader::new(json);
     let mut found = None;
@@ -392,30 +545,36 @@ fn parse(json: &str, max_depth: Option<usize>) -> Result<Value, JcsError> {
     }
 }
 
-/// One value; the first I-JSON fault (depth, duplicate) goes to `found`, which stops the build
-/// (the reader's error returned with it is a stand-in).
+/// One value; the first I-JSON fault (depth, duplicate) in document order goes to `found`,
+/// which stops the build (the reader's error returned with it is a stand-in).
 fn build(
     r: &mut Reader<'_>,
     depth: usize,
     max_depth: Option<usize>,
     found: &mut Option<JcsError>,
-) -> json::Result<Value> {
+) -> json::Result<Tree> {
     if max_depth.is_some_and(|m| depth > m) {
         *found = Some(JcsError::Invalid("nested too deeply".into()));
         return Err(r.error("nested too deeply"));
     }
     match r.peek() {
         Some(b'{') => {
-            let mut map = Map::new();
-            r.object(|r, name| {
+            // Members in document order; repeats are looked for once the object ends, or when a
+            // member's value fails: a name repeated before that member would have stopped the
+            // build there (a repeat is found after its value is built).
+            let mut members: Vec<(String, Tree)> = Vec::new();
+            let read = r.object(|r, name| {
                 let value = build(r, depth + 1, max_depth, found)?;
-                if map.insert(String::from(name.as_ref()), value).is_some() {
-                    *found = Some(JcsError::DuplicateName(name.into_owned()));
-                    return Err(r.error("duplicate name"));
-                }
+                members.push((name.into_owned(), value));
                 Ok(())
-            })?;
-            Ok(Value::Object(map))
+            });
+            if let Some(name) = first_repeat(&members) {
+                *found = Some(JcsError::DuplicateName(name));
+                read?;
+                return Err(r.error("duplicate name"));
+            }
+            read?;
+            Ok(Tree::Object(members))
         }
         Some(b'[') => {
             let mut items = Vec::new();
@@ -423,32 +582,55 @@ fn build(
                 items.push(build(r, depth + 1, max_depth, found)?);
                 Ok(())
             })?;
-            Ok(Value::Array(items))
+            Ok(Tree::Array(items))
         }
-        Some(b'"') => Ok(Value::String(r.string()?.into_owned())),
+        Some(b'"') => Ok(Tree::String(r.string()?.into_owned())),
         Some(b'-' | b'0'..=b'9') => {
             let text = r.number()?;
-            number(text).ok_or_else(|| r.error("number out of range"))
+            number(text)
+                .map(Tree::Number)
+                .ok_or_else(|| r.error("number out of range"))
         }
-        _ if r.null() => Ok(Value::Null),
-        _ => r.bool().map(Value::Bool),
+        _ if r.null() => Ok(Tree::Null),
+        _ => r.bool().map(Tree::Bool),
     }
+}
+
+/// The name of the first member (in document order) whose name an earlier member has: in
+/// name order (ties by position), the second of each run of one name is its first repeat.
+fn first_repeat(members: &[(String, Tree)]) -> Option<String> {
+    let mut order: Vec<(&str, usize)> = members
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.as_str(), i))
+        .collect();
+    crate::sort::sort_by(&mut order, |a, b| a < b);
+    order
+        .windows(2)
+        .filter_map(|w| match w {
+            [(a, _), (b, at)] if a == b => Some((*at, *b)),
+            _ => None,
+        })
+        .min()
+        .map(|(_, name)| String::from(name))
 }
 
 /// A number's text as `serde_json::Value` holds it: an integer that fits as `u64` or `i64`
 /// (`-0` aside), otherwise the nearest double; `None` beyond the double range.
-fn number(text: &str) -> Option<Value> {
+fn number(text: &str) -> Option<Num> {
     if !text.contains(['.', 'e', 'E']) {
         if let Ok(n) = text.parse::<u64>() {
-            return Some(Value::from(n));
+            return Some(Num::PosInt(n));
         }
-        if let Ok(n) = text.parse::<i64>().map(Value::from) {
+        if let Ok(n) = text.parse::<i64>() {
+            // Negative: a non-negative i64 is a u64 too.
             if text != "-0" {
-                return Some(n);
+                return Some(Num::NegInt(n));
             }
         }
     }
-    serde_json::Number::from_f64(crate::number::parse(text)?).map(Value::Number)
+    let x = crate::number::parse(text)?;
+    x.is_finite().then_some(Num::Float(x))
 }
 
 /// The members of the JSON object `text`, in order, duplicates kept (a map
@@ -488,6 +670,8 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
+    use alloc::string::ToString;
 
     #[test]
     fn rfc8785_examples() {
@@ -627,16 +811,50 @@ mod tests {
         }
         let deep = "[".repeat(100) + &"]".repeat(100);
         assert_eq!(
-            parse_unique(&deep).unwrap(),
+            parse_unique(&deep).unwrap().into_value(),
             serde_json::from_str::<Value>(&deep).unwrap()
         );
         assert!(parse_strict(&deep).is_err());
         let text = r#" {"a": [1, -2, 2.5e3, 18446744073709551615, "x", null, true], "b": {}} "#;
         assert_eq!(
-            parse_unique(text).unwrap(),
+            parse_unique(text).unwrap().into_value(),
             serde_json::from_str::<Value>(text).unwrap()
         );
         assert!(parse_unique("1e400").is_err() && parse_unique(r#""\ud800""#).is_err());
+    }
+
+    #[test]
+    fn trees_hold_and_compare_what_values_do() {
+        let texts = [
+            r#"{"b":[1,-2,2.5e3,18446744073709551615,-9223372036854775808,-0,1.0,"x",null,true],"a":{"z":{},"é":[]},"":false}"#,
+            "1",
+            "1.0",
+            "-1",
+            "-0",
+            "1e2",
+            "18446744073709551616",
+            r#"{"k":1}"#,
+            r#"{"k":1.0}"#,
+            r#"{"k":1,"j":2}"#,
+            r#"{"j":2,"k":1}"#,
+        ];
+        for a in texts {
+            let value: Value = serde_json::from_str(a).unwrap();
+            let tree = tree_strict(a).unwrap();
+            assert_eq!(tree.clone().into_value(), value, "{a}");
+            // Members go into the map in document order, whichever order it keeps.
+            assert_eq!(
+                serde_json::to_string(&parse_strict(a).unwrap()).unwrap(),
+                serde_json::to_string(&value).unwrap(),
+                "{a}"
+            );
+            assert_eq!(Tree::of(&value), tree, "{a}");
+            assert_eq!(canonical(&tree), canonicalize(&value).unwrap(), "{a}");
+            for b in texts {
+                let other: Value = serde_json::from_str(b).unwrap();
+                assert_eq!(tree == tree_strict(b).unwrap(), value == other, "{a} {b}");
+            }
+        }
     }
 
     #[test]
@@ -652,7 +870,80 @@ mod tests {
             );
         }
         assert_eq!(parse_strict(r#"{"a":{"a":1}}"#).unwrap()["a"]["a"], 1);
-        assert!(parse_strict(&("[".repeat(70) + &"]".repeat(70))).is_err());
-        assert!(parse_strict(" [1, 2.5e3, \"x\", null, true] ").is_ok());
+        // The first fault in document order, a repeat counting once its value is read (as
+        // when members went into a map one by one), then syntax first: what the map-building
+        // parser answered (strict, unique).
+        let deep = "[".repeat(70) + &"]".repeat(70);
+        let dup = |n: &str| format!("names member \"{n}\" more than once");
+        let invalid = |why: &str| format!("is not canonicalizable JSON: {why}");
+        let too_deep = invalid("nested too deeply");
+        for (text, strict, unique) in [
+            (
+                String::from(r#"{"a":1,"a":2,"b":{"c":1,"c":2}}"#),
+                dup("a"),
+                invalid(&dup("a")),
+            ),
+            (
+                String::from(r#"{"b":{"c":1,"c":2},"a":1,"a":2}"#),
+                dup("c"),
+                invalid(&dup("c")),
+            ),
+            (
+                String::from(r#"{"a":1,"b":[{"x":1,"x":2}],"a":2}"#),
+                dup("x"),
+                invalid(&dup("x")),
+            ),
+            (
+                String::from(r#"{"a":1,"a":{"y":1,"y":2}}"#),
+                dup("y"),
+                invalid(&dup("y")),
+            ),
+            (
+                String::from(r#"{"z":1,"y":1,"z":2,"y":2}"#),
+                dup("z"),
+                invalid(&dup("z")),
+            ),
+            (
+                String::from(r#"{"a":{"b":1,"c":1,"b":2},"d":1,"d":1}"#),
+                dup("b"),
+                invalid(&dup("b")),
+            ),
+            (
+                format!(r#"{{"a":1,"a":2,"b":{deep}}}"#),
+                dup("a"),
+                invalid(&dup("a")),
+            ),
+            (
+                format!(r#"{{"a":{deep},"a":2}}"#),
+                too_deep.clone(),
+                invalid(&dup("a")),
+            ),
+            (
+                String::from(r#"{"a":1,"a":2,"b":{"c":1,"c":2}"#),
+                invalid("expected `,` or `}` at line 1 column 30"),
+                invalid("expected `,` or `}` at line 1 column 30"),
+            ),
+            (
+                format!(r#"{{"a":1,"b":{deep},"a":2,"a":{deep}}}"#),
+                too_deep,
+                invalid(&dup("a")),
+            ),
+            (
+                format!(r#"[{{"k":1}},{{"k":1,"k":2}},{deep}]"#),
+                dup("k"),
+                invalid(&dup("k")),
+            ),
+        ] {
+            assert_eq!(
+                parse_strict(&text).unwrap_err().to_string(),
+                strict,
+                "{text}"
+            );
+            assert_eq!(
+                parse_unique(&text).unwrap_err().to_string(),
+                unique,
+                "{text}"
+            );
+        }
     }
 }

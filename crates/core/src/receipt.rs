@@ -10,11 +10,11 @@
 use alloc::string::ToString;
 use alloc::vec::Vec;
 use core::fmt;
-use serde_json::Value;
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::jcs::{self, Tree};
 use crate::merkle::{InclusionError, RootHash};
-use crate::record::{item_hash, Entry};
+use crate::record::{item_hash_canonical, Entry};
 use crate::{Amount, Hash};
 
 /// Which entry of a receipt a fault is in.
@@ -135,19 +135,19 @@ impl fmt::Display for ReceiptError {
 
 impl core::error::Error for ReceiptError {}
 
-fn field<'a>(v: &'a Value, path: &[&str], name: &'static str) -> Result<&'a Value, ReceiptError> {
+fn field<'a>(v: &'a Tree, path: &[&str], name: &'static str) -> Result<&'a Tree, ReceiptError> {
     path.iter()
         .try_fold(v, |v, key| v.get(key))
         .ok_or(ReceiptError::Malformed(name))
 }
 
-fn text<'a>(v: &'a Value, path: &[&str], name: &'static str) -> Result<&'a str, ReceiptError> {
+fn text<'a>(v: &'a Tree, path: &[&str], name: &'static str) -> Result<&'a str, ReceiptError> {
     field(v, path, name)?
         .as_str()
         .ok_or(ReceiptError::Malformed(name))
 }
 
-fn hash(v: &Value, key: &str, name: &'static str) -> Result<Hash, ReceiptError> {
+fn hash(v: &Tree, key: &str, name: &'static str) -> Result<Hash, ReceiptError> {
     text(v, &[key], name)?
         .parse()
         .map_err(|_| ReceiptError::Malformed(name))
@@ -158,8 +158,7 @@ fn hash(v: &Value, key: &str, name: &'static str) -> Result<Hash, ReceiptError> 
 pub fn verify_receipt(json: &str, trusted: &[&str]) -> Result<Checkpoint, ReceiptError> {
     // I-JSON: a member named twice is refused, not read as its last copy (parsers disagree on
     // which copy counts, so one text could verify as two receipts).
-    let receipt: Value =
-        crate::jcs::parse_unique(json).map_err(|_| ReceiptError::Malformed("receipt"))?;
+    let receipt: Tree = jcs::parse_unique(json).map_err(|_| ReceiptError::Malformed("receipt"))?;
     let note = text(&receipt, &["checkpoint", "note"], "checkpoint.note")?;
     let cp = Checkpoint::verify(note, trusted).map_err(ReceiptError::Checkpoint)?;
     if !hash(&receipt, "proofRoot", "proofRoot")?.ct_eq(&cp.root) {
@@ -233,7 +232,7 @@ pub fn verify_receipt(json: &str, trusted: &[&str]) -> Result<Checkpoint, Receip
 
 /// One entry at log position `seq` with running balance `balance` after it.
 fn check_entry(
-    entry: &Value,
+    entry: &Tree,
     at: EntryAt,
     seq: u64,
     balance: Amount,
@@ -244,13 +243,13 @@ fn check_entry(
     if !item.is_object() {
         return Err(ReceiptError::Malformed("item"));
     }
-    if entry.get("sequenceNumber").and_then(Value::as_u64) != Some(seq) {
+    if entry.get("sequenceNumber").and_then(Tree::as_u64) != Some(seq) {
         return Err(fault(EntryFault::Sequence));
     }
     if entry.get("recordId").is_none() || item.get("recordId") != entry.get("recordId") {
         return Err(fault(EntryFault::RecordId));
     }
-    let computed = item_hash(item).map_err(|_| ReceiptError::Malformed("item"))?;
+    let computed = item_hash_canonical(&jcs::canonical(item));
     if !computed.ct_eq(&hash(entry, "itemHash", "itemHash")?) {
         return Err(fault(EntryFault::ItemHash));
     }

@@ -8,7 +8,6 @@ export {
   keccak256,
   parseAmount,
   parseDelta,
-  verifyCheckpoint,
   verifyConsistency,
 } from './vericord_wasm.js';
 import * as wasm from './vericord_wasm.js';
@@ -18,9 +17,10 @@ import * as wasm from './vericord_wasm.js';
 const encoder = new TextEncoder();
 const utf8 = (doc) => (typeof doc === 'string' ? encoder.encode(doc) : doc);
 
-export const verifyReceipt = (receipt, keys) => wasm.verifyReceipt(utf8(receipt), keys);
-// Reports and proofs come back as JSON text: JSON.parse builds the plain objects natively, and
-// the wasm needs no code to build JS values of every report type.
+// Checkpoints, reports and proofs come back as JSON text: JSON.parse builds the plain objects
+// natively, and the wasm needs no code to build JS values of every type.
+export const verifyCheckpoint = (note, keys) => JSON.parse(wasm.verifyCheckpoint(note, keys));
+export const verifyReceipt = (receipt, keys) => JSON.parse(wasm.verifyReceipt(utf8(receipt), keys));
 export const verifyClosePackage = (pkg, keys) => JSON.parse(wasm.verifyClosePackage(utf8(pkg), keys));
 export const verifyCompare = (result, keys) => JSON.parse(wasm.verifyCompare(utf8(result), keys));
 export const verifyVerificationPackage = (pkg, keys) => JSON.parse(wasm.verifyVerificationPackage(utf8(pkg), keys));

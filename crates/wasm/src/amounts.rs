@@ -2,6 +2,7 @@
 
 use crate::args;
 use crate::error::from_core;
+use alloc::{string::String, string::ToString};
 use vericord_core::Amount;
 use wasm_bindgen::prelude::*;
 

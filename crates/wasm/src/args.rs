@@ -1,6 +1,7 @@
 //! Checked conversion of JS arguments to core types.
 
 use crate::error::{error, from_core, INVALID_ARGUMENT};
+use alloc::{format, string::String, vec::Vec};
 use core::fmt::{self, Display};
 use js_sys::{Array, Uint8Array};
 use vericord_core::{Checkpoint, Hash};
@@ -34,8 +35,9 @@ pub fn uint(value: &JsValue, name: &str) -> Result<u64, JsValue> {
 
 /// [`uint`] of a JS Number: a safe non-negative integer, or the same error.
 pub fn uint_number(n: f64, name: &str) -> Result<u64, JsValue> {
-    // Range-checked before the cast, so the cast is exact.
-    if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER as f64).contains(&n) {
+    // Range-checked before the cast, so the cast is exact; it round-trips only for integers
+    // (f64::fract is std-only).
+    if (0.0..=MAX_SAFE_INTEGER as f64).contains(&n) && n as u64 as f64 == n {
         Ok(n as u64)
     } else {
         Err(error(

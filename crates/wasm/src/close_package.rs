@@ -3,6 +3,7 @@
 
 use crate::args::{self, MAX_SAFE_INTEGER};
 use crate::error::{error, from_core};
+use alloc::{format, string::String, vec::Vec};
 use vericord_core::checkpoint::CheckpointError;
 use vericord_core::close_package::{close_package_inclusion_proof, verify_close_package};
 use wasm_bindgen::prelude::*;

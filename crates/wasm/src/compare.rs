@@ -3,6 +3,7 @@
 
 use crate::args;
 use crate::close_package::to_plain;
+use alloc::{string::String, vec::Vec};
 use vericord_core::close_package::verify_compare;
 use wasm_bindgen::prelude::*;
 

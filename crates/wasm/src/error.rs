@@ -1,6 +1,7 @@
 //! The one error shape the package throws: an `Error` named `VericordError`
 //! with a stable `.code`.
 
+use alloc::format;
 use core::fmt::Display;
 use vericord_core::amount::AmountError;
 use vericord_core::checkpoint::CheckpointError;

@@ -2,6 +2,7 @@
 
 use crate::args;
 use crate::error::{error, from_core, INVALID_ARGUMENT};
+use alloc::string::String;
 use js_sys::Uint8Array;
 use vericord_core::jcs::{self, JcsError};
 use vericord_core::{record, Amount, Entry, Environment};

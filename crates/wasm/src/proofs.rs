@@ -2,6 +2,7 @@
 
 use crate::args;
 use crate::error::from_core;
+use alloc::vec::Vec;
 use vericord_core::{Hash, RootHash};
 use wasm_bindgen::prelude::*;
 

@@ -3,6 +3,7 @@
 
 use crate::args;
 use crate::close_package::to_plain;
+use alloc::{string::String, vec::Vec};
 use vericord_core::verification_package::verify_verification_package;
 use wasm_bindgen::prelude::*;
 

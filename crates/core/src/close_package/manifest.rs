@@ -5,32 +5,22 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use serde_json::{Map, Value};
 
 use super::model::{Customer, Package, Period, RecordedBy, Summary, Tenant, Text};
-use super::{manifest_text, FORMAT};
+use super::{manifest_text_of, FORMAT};
 use crate::checkpoint::Checkpoint;
-use crate::jcs;
+use crate::jcs::{self, Num, Tree};
 
-/// A JSON object of `pairs`, in any order (JCS sorts them).
-pub(crate) fn object(pairs: &[(&str, Value)]) -> Value {
-    let mut map = Map::new();
-    for (k, v) in pairs {
-        map.insert(String::from(*k), v.clone());
-    }
-    Value::Object(map)
-}
-
-fn s(t: &str) -> Value {
-    Value::String(String::from(t))
+fn s(t: &str) -> Tree {
+    Tree::String(String::from(t))
 }
 
 /// `{checkpointId, size, root}` of a verified checkpoint.
-pub(crate) fn head(id: &str, c: &Checkpoint) -> Value {
-    object(&[
+pub(crate) fn head(id: &str, c: &Checkpoint) -> Tree {
+    Tree::object(vec![
         ("checkpointId", s(id)),
-        ("size", Value::from(c.size)),
-        ("root", Value::String(c.root.to_hex())),
+        ("size", Tree::Number(Num::PosInt(c.size))),
+        ("root", Tree::String(c.root.to_hex())),
     ])
 }
 
@@ -44,29 +34,29 @@ pub(crate) fn common_members<'m>(
     tenant: &Tenant<'_>,
     period: &Period<'_>,
     keys: &[Text<'_>],
-) -> Vec<(&'m str, Value)> {
+) -> Vec<(&'m str, Tree)> {
     vec![
         ("format", s(format)),
         ("environment", s(environment)),
         (
             "customer",
-            object(&[
+            Tree::object(vec![
                 ("customerId", s(&customer.customer_id)),
                 ("customerReference", s(&customer.customer_reference)),
             ]),
         ),
         (
             "recordedBy",
-            object(&[
+            Tree::object(vec![
                 ("type", s(&by.kind)),
                 ("id", s(&by.id)),
                 ("displayName", s(&by.display_name)),
             ]),
         ),
-        ("tenant", object(&[("name", s(&tenant.name))])),
+        ("tenant", Tree::object(vec![("name", s(&tenant.name))])),
         (
             "period",
-            object(&[
+            Tree::object(vec![
                 ("label", s(&period.label)),
                 ("start", s(&period.start)),
                 ("end", s(&period.end)),
@@ -74,16 +64,16 @@ pub(crate) fn common_members<'m>(
         ),
         (
             "verifierKeys",
-            Value::Array(keys.iter().map(|k| s(k)).collect()),
+            Tree::Array(keys.iter().map(|k| s(k)).collect()),
         ),
     ]
 }
 
 /// The object the manifest signs (§12), from the package's members and the verified notes.
-fn manifest_value(pkg: &Package<'_>, cp: &Checkpoint, prev: Option<&Checkpoint>) -> Value {
+fn manifest_value(pkg: &Package<'_>, cp: &Checkpoint, prev: Option<&Checkpoint>) -> Tree {
     let previous = match (&pkg.previous, prev) {
         (Some(p), Some(c)) => head(&p.checkpoint_id, c),
-        _ => Value::Null,
+        _ => Tree::Null,
     };
     let Summary {
         opening,
@@ -105,19 +95,19 @@ fn manifest_value(pkg: &Package<'_>, cp: &Checkpoint, prev: Option<&Checkpoint>)
     members.extend([
         (
             "summary",
-            object(&[
+            Tree::object(vec![
                 ("opening", s(opening)),
                 ("credits", s(credits)),
                 ("debits", s(debits)),
                 ("net", s(net)),
                 ("closing", s(closing)),
-                ("recordCount", Value::from(*record_count)),
+                ("recordCount", Tree::Number(Num::PosInt(*record_count))),
             ]),
         ),
         ("checkpoint", head(&pkg.checkpoint.checkpoint_id, cp)),
         ("previous", previous),
     ]);
-    object(&members)
+    Tree::object(members)
 }
 
 /// `manifest.fields`: the signed text is exactly the manifest of this package.
@@ -128,7 +118,7 @@ pub(crate) fn manifest_fields(
     signed: &str,
 ) -> Result<String, String> {
     let expected = manifest_value(pkg, cp, prev);
-    let text = manifest_text(&expected).map_err(|e| format!("the package's members {e}"))?;
+    let text = manifest_text_of(&expected).map_err(|e| format!("the package's members {e}"))?;
     signs_exactly(FORMAT, &expected, &text, signed, "close-package")
 }
 
@@ -137,7 +127,7 @@ pub(crate) fn manifest_fields(
 /// differs. `kind` names the package in details.
 pub(crate) fn signs_exactly(
     format: &str,
-    expected: &Value,
+    expected: &Tree,
     text: &str,
     signed: &str,
     kind: &str,
@@ -152,15 +142,19 @@ pub(crate) fn signs_exactly(
         .strip_prefix(format)
         .and_then(|t| t.strip_prefix('\n'))
         .and_then(|t| t.strip_suffix('\n'));
-    let parsed = body.and_then(|b| jcs::parse_strict(b).ok());
-    let (Some(Value::Object(got)), Value::Object(want)) = (parsed, expected) else {
+    let parsed = body.and_then(|b| jcs::tree_strict(b).ok());
+    let (Some(Tree::Object(got)), Tree::Object(want)) = (parsed, expected) else {
         return Err(format!("the signed text is not a {kind} manifest"));
     };
-    let differs = want
-        .iter()
-        .find(|(k, v)| got.get(k.as_str()) != Some(v))
+    // Both in name order, as their `BTreeMap`s were iterated before.
+    let differs = jcs::by_name(want)
+        .into_iter()
+        .find(|(k, v)| jcs::member(&got, k) != Some(v))
         .map(|(k, _)| k);
-    let extra = got.keys().find(|k| !want.contains_key(k.as_str()));
+    let extra = jcs::by_name(&got)
+        .into_iter()
+        .map(|(k, _)| k)
+        .find(|k| jcs::member(want, k).is_none());
     Err(match (differs, extra) {
         (Some(k), _) => format!("{k} differs from the signed manifest"),
         (None, Some(k)) => format!("the signed manifest has a member {k} the package has not"),

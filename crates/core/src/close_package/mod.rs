@@ -59,7 +59,7 @@ use alloc::format;
 use alloc::string::String;
 use serde_json::Value;
 
-use crate::jcs::{self, JcsError};
+use crate::jcs::{self, JcsError, Tree};
 
 /// The package format id, also the manifest note's first line.
 pub const FORMAT: &str = "vericord.close-package/v1";
@@ -70,7 +70,12 @@ pub const COMPARE_FORMAT: &str = "vericord.compare/v1";
 /// (`{format, environment, customer, recordedBy, tenant, period, verifierKeys, summary,
 /// checkpoint: {checkpointId, size, root}, previous}`), then a newline.
 pub fn manifest_text(manifest: &Value) -> Result<String, JcsError> {
-    Ok(format!("{FORMAT}\n{}\n", jcs::canonicalize(manifest)?))
+    manifest_text_of(&Tree::of(manifest))
+}
+
+/// [`manifest_text`] of a [`Tree`].
+pub(crate) fn manifest_text_of(manifest: &Tree) -> Result<String, JcsError> {
+    Ok(format!("{FORMAT}\n{}\n", jcs::canonical(manifest)))
 }
 
 /// A report with nothing verified yet.

@@ -8,14 +8,13 @@
 
 use alloc::format;
 use alloc::string::String;
-use serde_json::Value;
 
 use super::model::RecordView;
 use super::steps::{canonical_amount, is_text_of};
 use super::time::is_timestamp;
 use crate::amount::Amount;
 use crate::hash::Hash;
-use crate::jcs;
+use crate::jcs::{self, Tree};
 use crate::merkle::CompactRange;
 use crate::record::{item_hash_canonical, Entry};
 
@@ -77,9 +76,11 @@ pub(crate) struct Outcome {
     pub range: Option<Result<CompactRange, String>>,
 }
 
-/// Runs every `records.*` check over `records` in one pass.
+/// Runs every `records.*` check over `records` in one pass. The records come as a `dyn`
+/// iterator so that the three documents share one copy of the pass (5 KB gzip of the npm
+/// package were its three inlined instances).
 pub(crate) fn check<'r>(
-    records: impl Iterator<Item = RecordView<'r>>,
+    records: &mut dyn Iterator<Item = RecordView<'r>>,
     mut expected: Expected<'_>,
 ) -> Outcome {
     let [mut seq_f, mut hash_f, mut id_f, mut amount_f, mut balance_f, mut entry_f, mut period_f] =
@@ -91,17 +92,14 @@ pub(crate) fn check<'r>(
         count = index.saturating_add(1);
         let seq = r.seq;
         check_seq(&mut seq_f, index, seq, expected.start);
-        let slow: Value;
+        let slow: Tree;
         let (fields, computed) = match fast_item(r.item) {
             Some((fields, hash)) => (fields, Some(hash)),
-            None => match jcs::parse_strict(r.item) {
+            None => match jcs::tree_strict(r.item) {
                 Ok(value) => {
                     slow = value;
-                    let hash = jcs::canonicalize(&slow).map(|t| item_hash_canonical(&t));
-                    if let Err(e) = &hash {
-                        hash_f.fail(index, seq, || format!("item {e}"));
-                    }
-                    (ItemFields::of(&slow), hash.ok())
+                    let hash = item_hash_canonical(&jcs::canonical(&slow));
+                    (ItemFields::of(&slow), Some(hash))
                 }
                 Err(e) => {
                     hash_f.fail(index, seq, || format!("item {e}"));
@@ -301,17 +299,17 @@ struct ItemFields<'f> {
 }
 
 impl<'f> ItemFields<'f> {
-    fn of(value: &'f Value) -> ItemFields<'f> {
-        let Some(map) = value.as_object() else {
+    fn of(value: &'f Tree) -> ItemFields<'f> {
+        if !value.is_object() {
             return ItemFields::default();
-        };
-        let text = |key: &str| map.get(key).and_then(Value::as_str);
+        }
+        let text = |key: &str| value.get(key).and_then(Tree::as_str);
         ItemFields {
             object: true,
             kind: text("type"),
             customer_id: text("customerId"),
             customer_reference: text("customerReference"),
-            vendor_account_id: map.get("vendorAccountId").map(Value::as_str),
+            vendor_account_id: value.get("vendorAccountId").map(Tree::as_str),
             delta: text("delta"),
             received_at: text("receivedAt"),
         }

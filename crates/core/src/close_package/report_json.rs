@@ -2,11 +2,12 @@
 //! them with serde_json (a test holds the two together): the npm package hands this text to
 //! `JSON.parse`, and carries no serializer.
 
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use core::fmt::{Display, Write};
 
 use super::range::InclusionProof;
 use super::report::{CheckpointFacts, VerifyReport};
+use crate::checkpoint::Checkpoint;
 use crate::hash::Hash;
 use crate::jcs::write_string;
 
@@ -150,6 +151,23 @@ impl VerifyReport {
     }
 }
 
+impl Checkpoint {
+    /// `{origin, size, root, period, opening, closing, count}` as JSON text (what the npm
+    /// package's `verifyCheckpoint` returns, through `JSON.parse`).
+    pub fn to_json(&self) -> String {
+        let mut o = Out(String::from("{"));
+        o.str("origin", &self.origin);
+        o.plain("size", self.size);
+        o.str("root", &self.root.to_hex());
+        o.str("period", &self.period);
+        o.str("opening", &self.opening.to_string());
+        o.str("closing", &self.closing.to_string());
+        o.plain("count", self.count);
+        o.0.push('}');
+        o.0
+    }
+}
+
 impl InclusionProof {
     /// The proof as JSON text: what `serde_json::to_string` writes of it.
     pub fn to_json(&self) -> String {
@@ -173,6 +191,30 @@ mod tests {
         SummaryFacts,
     };
     use alloc::vec;
+
+    #[test]
+    fn checkpoints_are_written_as_json() {
+        let cp = Checkpoint {
+            origin: String::from("o/\"x\"\n\u{1}é"),
+            size: 9_007_199_254_740_991,
+            root: Hash([7; 32]),
+            period: String::from("2026-11"),
+            opening: crate::Amount::parse("-1.5").unwrap(),
+            closing: crate::Amount::ZERO,
+            count: 3,
+        };
+        let want = serde_json::json!({
+            "origin": cp.origin, "size": cp.size, "root": cp.root.to_hex(), "period": cp.period,
+            "opening": "-1.5", "closing": "0", "count": 3,
+        });
+        let text = cp.to_json();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            want
+        );
+        assert!(text
+            .starts_with(r#"{"origin":"o/\"x\"\n\u0001é","size":9007199254740991,"root":"0x07"#));
+    }
 
     #[test]
     fn writes_what_serde_json_writes() {

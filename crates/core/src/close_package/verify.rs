@@ -148,7 +148,7 @@ pub fn verify_close_package(package_json: &str, trusted_keys: &[&str]) -> Verify
         .then_some((pkg.period.start.as_ref(), pkg.period.end.as_ref()));
     let vendor = (pkg.recorded_by.kind == MIDDLEWARE).then_some(pkg.recorded_by.id.as_ref());
     let outcome = records::check(
-        pkg.records.0.iter().map(|r| r.view()),
+        &mut pkg.records.0.iter().map(|r| r.view()),
         Expected {
             start: pkg.range.start,
             opening: cp.as_ref().map(|c| c.opening),

@@ -50,7 +50,7 @@ use serde_json::Value;
 use sha3::{Digest, Keccak256};
 
 use crate::hash::Hash;
-use crate::jcs::{self, JcsError};
+use crate::jcs::{self, JcsError, Tree};
 
 /// The package format id, also the manifest note's first line.
 pub const FORMAT: &str = "vericord.verification-package/v1";
@@ -118,19 +118,20 @@ pub fn sample_indices(seed: &Hash, start: u64, count: u64, requested: u64) -> Ve
     let (Some(k), Some(_)) = (usize::try_from(k).ok().filter(|&k| k > 0), last) else {
         return Vec::new();
     };
-    // 2^64 − (2^64 mod count): the largest multiple of count that fits in 2^64.
-    let whole = 1u128 << 64;
-    let zone = whole
-        .checked_rem(u128::from(count))
-        .and_then(|r| whole.checked_sub(r))
-        .unwrap_or(whole);
+    // Draws at or above 2^64 − (2^64 mod count), the largest multiple of count that fits in
+    // 2^64, are redrawn. In u64 (no 128-bit division in the wasm): r = 2^64 mod count
+    // = (u64::MAX mod count + 1) mod count, and x ≥ 2^64 − r ⇔ x + r overflows.
+    let r = match u64::MAX.checked_rem(count).map(|m| m.wrapping_add(1)) {
+        Some(r) if r != count => r,
+        _ => 0,
+    };
     // At most MAX_SAMPLE positions: a list is as good as a set.
     let mut drawn = Vec::with_capacity(k);
     let mut j: u64 = 0;
     while drawn.len() < k {
         let x = draw(seed, j);
         j = j.wrapping_add(1);
-        if u128::from(x) >= zone {
+        if x.checked_add(r).is_none() {
             continue;
         }
         if let Some(position) = x.checked_rem(count).and_then(|r| start.checked_add(r)) {
@@ -156,7 +157,12 @@ fn draw(seed: &Hash, j: u64) -> u64 {
 /// (`{format, environment, customer, recordedBy, tenant, period, verifierKeys, checkpoint:
 /// {checkpointId, size, root}, sample: {seed, requested, population, start}}`), then a newline.
 pub fn manifest_text(fields: &Value) -> Result<String, JcsError> {
-    Ok(format!("{FORMAT}\n{}\n", jcs::canonicalize(fields)?))
+    manifest_text_of(&Tree::of(fields))
+}
+
+/// [`manifest_text`] of a [`Tree`].
+pub(crate) fn manifest_text_of(fields: &Tree) -> Result<String, JcsError> {
+    Ok(format!("{FORMAT}\n{}\n", jcs::canonical(fields)))
 }
 
 #[cfg(test)]

@@ -3,12 +3,13 @@
 
 use alloc::format;
 use alloc::string::{String, ToString};
+use alloc::vec;
 use alloc::vec::Vec;
 
 use super::model::VerificationPackage;
-use super::{manifest_text, sample_indices, sample_seed, CHECKS, FORMAT, MAX_SAMPLE};
+use super::{manifest_text_of, sample_indices, sample_seed, CHECKS, FORMAT, MAX_SAMPLE};
 use crate::checkpoint::Checkpoint;
-use crate::close_package::manifest::{common_members, head, object, signs_exactly};
+use crate::close_package::manifest::{common_members, head, signs_exactly};
 use crate::close_package::model;
 use crate::close_package::records::{self, Expected};
 use crate::close_package::steps::{self, blocked, MIDDLEWARE};
@@ -19,8 +20,8 @@ use crate::close_package::{
     SampleFacts, VerifyReport,
 };
 use crate::hash::Hash;
+use crate::jcs::{Num, Tree};
 use crate::merkle::RootHash;
-use serde_json::Value;
 
 /// Verifies a verification package (`docs/SPEC.md` §15) against `trusted`, or, when that is
 /// empty, against the package's own `verifierKeys` (the report then says `keysPinned: false`:
@@ -138,7 +139,7 @@ pub fn verify_verification_package(json_text: &str, trusted: &[&str]) -> VerifyR
     // No running balance (`opening: None`) and no range: the records are not contiguous, so
     // the pass's seq outcome is not used either — `sample.indices` places them instead.
     let outcome = records::check(
-        pkg.records.0.iter().map(|r| r.view()),
+        &mut pkg.records.0.iter().map(|r| r.view()),
         Expected {
             start: 0,
             opening: None,
@@ -230,16 +231,16 @@ fn manifest_fields(
         ("checkpoint", head(&pkg.checkpoint.checkpoint_id, cp)),
         (
             "sample",
-            object(&[
-                ("seed", Value::String(String::from(s.seed.as_ref()))),
-                ("requested", Value::from(s.requested)),
-                ("population", Value::from(s.population)),
-                ("start", Value::from(s.start)),
+            Tree::object(vec![
+                ("seed", Tree::String(String::from(s.seed.as_ref()))),
+                ("requested", Tree::Number(Num::PosInt(s.requested))),
+                ("population", Tree::Number(Num::PosInt(s.population))),
+                ("start", Tree::Number(Num::PosInt(s.start))),
             ]),
         ),
     ]);
-    let expected = object(&members);
-    let text = manifest_text(&expected).map_err(|e| format!("the package's members {e}"))?;
+    let expected = Tree::object(members);
+    let text = manifest_text_of(&expected).map_err(|e| format!("the package's members {e}"))?;
     signs_exactly(FORMAT, &expected, &text, signed, "verification-package")
 }
 
