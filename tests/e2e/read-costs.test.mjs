@@ -146,3 +146,13 @@ test('expired idempotency keys and finished webhook deliveries are pruned by the
   assert.deepEqual(events, ['evt_old_pending'], 'a delivered event past its 30 days is pruned; a pending one is kept');
   assert.deepEqual(await d1(worker.persistDir, `SELECT * FROM delivery_attempts WHERE event_id = 'evt_old_delivered'`), []);
 });
+
+test('a synthetic log without stand-in records (the receipt benchmark) still answers receipts of its samples', async () => {
+  const tenant = await createTenant(worker.baseUrl, { name: 'Sparse synthetic', rateLimitPerMinute: 1_000_000 });
+  const key = tenant.keys.sandbox;
+  const made = assertOk(await api(worker.baseUrl, key, 'POST', '/bench/synthetic-log', { customerId: 'sparse', size: 1000, samples: [3, 500] }), 201);
+  for (const s of made.samples) {
+    const r = assertOk(await api(worker.baseUrl, key, 'GET', `/api/v1/balance/receipts/${s.recordId}`), 200);
+    assert.equal(r.sequenceNumber, s.seq);
+  }
+});

@@ -288,20 +288,21 @@ pub async fn synthetic_log(
         .await
         .map_err(|_| ApiError::internal("bench", "head"))?;
     let won = committed.first().is_some_and(|c| c.won);
-    if all_records {
-        let samples_json =
-            serde_json::to_string(&samples).map_err(|e| ApiError::internal("bench", e))?;
-        store
-            .synthetic_records(
-                &log.id,
-                &sub_id,
-                size,
-                &samples_json,
-                now_ms,
-                &clock::month(now_ms),
-            )
-            .await?;
-    }
+    // Always: the samples' positions must match their sequence numbers, or lookups by
+    // sequence number (0011) miss them.
+    let samples_json =
+        serde_json::to_string(&samples).map_err(|e| ApiError::internal("bench", e))?;
+    store
+        .synthetic_records(
+            &log.id,
+            &sub_id,
+            size,
+            &samples_json,
+            now_ms,
+            &clock::month(now_ms),
+            all_records,
+        )
+        .await?;
     ok(
         &json!({"customerId": customer, "size": size, "tiles": all_tiles.len(), "won": won,
                 "samples": append.verified.iter().map(|v| json!({"recordId": v.id, "seq": v.seq})).collect::<Vec<_>>()}),
