@@ -9,33 +9,38 @@ import { createTenant, admin, api, d1, sql, assertOk, uid, dashboardToken } from
 
 const MEDIUM = 2_000;
 const BIG = 20_000;
-let worker;
-const logs = {}; // size → { tenant, key, customerId, sample }
+let worker; // the MEDIUM log's, where the other tests run
+const workers = {}; // size → its own Worker and D1
+const logs = {}; // size → { tenant, key, customerId, sample, worker }
 const month = () => new Date().toISOString().slice(0, 7);
 
+// Each log lives alone in its own D1: a range scan reads one row past its end when the next
+// row exists, so with both logs in one database the counts depended on how their random ids
+// sorted, not on the log's length.
 before(async () => {
-  worker = await startWorker({ vars: { BENCH_ROUTES: '1' } });
   for (const size of [MEDIUM, BIG]) {
-    const tenant = await createTenant(worker.baseUrl, { name: `Costs ${size}`, rateLimitPerMinute: 1_000_000 });
+    const w = (workers[size] = await startWorker({ vars: { BENCH_ROUTES: '1' } }));
+    const tenant = await createTenant(w.baseUrl, { name: `Costs ${size}`, rateLimitPerMinute: 1_000_000 });
     const key = tenant.keys.sandbox;
-    const made = assertOk(await api(worker.baseUrl, key, 'POST', '/bench/synthetic-log', { customerId: 'log', size, samples: [7, size - 2], records: true }), 201);
+    const made = assertOk(await api(w.baseUrl, key, 'POST', '/bench/synthetic-log', { customerId: 'log', size, samples: [7, size - 2], records: true }), 201);
     // An OPEN Shared Record link on the log (as the link routes make it), for the public routes.
-    const [log] = await d1(worker.persistDir, `SELECT id FROM logs WHERE tenant_id = ${sql(tenant.id)} AND subject_id = ${sql(made.customerId)}`);
+    const [log] = await d1(w.persistDir, `SELECT id FROM logs WHERE tenant_id = ${sql(tenant.id)} AND subject_id = ${sql(made.customerId)}`);
     const handle = `cus_${String(size).padStart(32, 'a').replace(/[^a-z2-7]/g, 'a')}`;
-    await d1(worker.persistDir, `INSERT INTO access_links (handle, log_id, tenant_id, environment, policy, code_mac, code_set_at, state, created_at)
+    await d1(w.persistDir, `INSERT INTO access_links (handle, log_id, tenant_id, environment, policy, code_mac, code_set_at, state, created_at)
       VALUES (${sql(handle)}, ${sql(log.id)}, ${sql(tenant.id)}, 'sandbox', 'OPEN', '${'0'.repeat(64)}', '2026-01-01T00:00:00.000Z', 'active', '2026-01-01T00:00:00.000Z')`);
-    const dash = { authorization: `Bearer ${await dashboardToken(worker.baseUrl, tenant.id, { role: 'viewer' })}`, 'x-environment': 'sandbox' };
-    logs[size] = { tenant, key, customerId: made.customerId, sample: made.samples[0].recordId, handle, size, dash };
+    const dash = { authorization: `Bearer ${await dashboardToken(w.baseUrl, tenant.id, { role: 'viewer' })}`, 'x-environment': 'sandbox' };
+    logs[size] = { tenant, key, customerId: made.customerId, sample: made.samples[0].recordId, handle, size, dash, worker: w };
   }
+  worker = workers[MEDIUM];
 });
-after(async () => { await worker?.stop(); });
+after(async () => { await Promise.all(Object.values(workers).map((w) => w.stop())); });
 
 /** Rows D1 read for one request, from the response header every route carries. `auth` is
  * an API key, or the headers of a dashboard token. */
-async function rowsRead(auth, method, path, body) {
+async function rowsRead(auth, method, path, body, w = worker) {
   const res = typeof auth === 'object'
-    ? await api(worker.baseUrl, undefined, method, path, body, auth)
-    : await api(worker.baseUrl, auth, method, path, body);
+    ? await api(w.baseUrl, undefined, method, path, body, auth)
+    : await api(w.baseUrl, auth, method, path, body);
   assert.ok(res.status < 300, `${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
   const n = Number(res.headers.get('x-d1-rows-read'));
   assert.ok(Number.isInteger(n) && n > 0, `${path}: X-D1-Rows-Read ${res.headers.get('x-d1-rows-read')}`);
@@ -81,11 +86,11 @@ test('reads stay cheap: every read route reads as many D1 rows on a 20,000-recor
   for (const size of [MEDIUM, BIG]) {
     const l = logs[size];
     // The first receipt of a month stores its checkpoint; measure the steady state after it.
-    await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}`);
-    const verifyRoot = (await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}`)).data.proofRoot;
+    await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}`, undefined, l.worker);
+    const verifyRoot = (await rowsRead(l.key, 'GET', `/api/v1/balance/receipt/${l.customerId}`, undefined, l.worker)).data.proofRoot;
     measured[size] = [];
-    for (const [method, path, body, open] of routes(l)) measured[size].push([path, (await rowsRead(open === 'dash' ? l.dash : open ? undefined : l.key, method, path, body)).n]);
-    measured[size].push(['/api/v1/verify/:root', (await rowsRead(undefined, 'GET', `/api/v1/verify/${verifyRoot}`)).n]);
+    for (const [method, path, body, open] of routes(l)) measured[size].push([path, (await rowsRead(open === 'dash' ? l.dash : open ? undefined : l.key, method, path, body, l.worker)).n]);
+    measured[size].push(['/api/v1/verify/:root', (await rowsRead(undefined, 'GET', `/api/v1/verify/${verifyRoot}`, undefined, l.worker)).n]);
   }
   const table = measured[MEDIUM].map(([path, n], i) => `${String(n).padStart(6)} ${String(measured[BIG][i][1]).padStart(6)}  ${path.replace(logs[MEDIUM].customerId, ':c').replace(logs[MEDIUM].handle, ':handle')}`);
   console.log(`# rows read: ${MEDIUM} records vs ${BIG} records\n# ${table.join('\n# ')}`);

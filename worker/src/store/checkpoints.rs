@@ -414,7 +414,8 @@ pub struct BatchRow {
 }
 
 impl Store {
-    /// Every checkpoint of a log labelled `label`, largest first.
+    /// Every checkpoint of a log labelled `label`, largest first. (log_id, label, size) is
+    /// unique, so its index gives the order and the read stops at `limit`.
     pub async fn label_checkpoints(
         &self,
         log_id: &str,
@@ -424,7 +425,7 @@ impl Store {
         self.all(
             concat!(
                 select_checkpoint!(),
-                "WHERE log_id = ?1 AND label = ?2 ORDER BY size DESC, created_at DESC LIMIT ?3"
+                "WHERE log_id = ?1 AND label = ?2 ORDER BY size DESC LIMIT ?3"
             ),
             &[log_id.into(), label.into(), Arg::Big(limit.into())],
         )
