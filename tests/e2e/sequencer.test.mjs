@@ -283,6 +283,44 @@ test('served inclusion proofs verify in the npm package and in OpenZeppelin; tam
   assert.equal(pub.body.data.verified, true);
 });
 
+test('one commit for many logs: a log taken over by another sequencer mid-pass gets nothing of that commit, the others all of theirs', async () => {
+  const w = await startWorker({ vars: { FAULTS: '1' } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Takeover', rateLimitPerMinute: 100_000 });
+    const key = t.keys.sandbox;
+    const deltas = ['lost', 'kept', 'also'].flatMap((c) => [1, 2, 3].map((i) => ({ customerId: c, delta: i, reason: `${c} ${i}` })));
+    // The drain after this response claims the three logs, computes their passes and waits 8 s
+    // before its one commit.
+    const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', { deltas }, { 'x-vericord-fault': 'before-commit=8000' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const ids = r.body.data.results.map((x) => x.recordId);
+    const logId = async (c) => (await d1(w.persistDir, `SELECT id FROM logs WHERE tenant_id = ${sql(t.id)} AND subject_id = ${sql(c)}`))[0].id;
+    const lost = await logId('lost');
+    // Meanwhile another sequencer takes `lost` over (its lease, as if ours had lapsed).
+    await d1(w.persistDir, `UPDATE logs SET head_token = 'another-sequencer' WHERE id = ${sql(lost)}`);
+    await waitVerified(w.baseUrl, key, ids.slice(3), 30_000);
+    const state = async () => (await d1(w.persistDir, `SELECT l.size,
+        (SELECT COUNT(*) FROM records r WHERE r.log_id = l.id AND r.seq IS NOT NULL) AS sequenced,
+        (SELECT COUNT(*) FROM tiles t WHERE t.log_id = l.id) AS tiles,
+        (SELECT COUNT(*) FROM log_stamps s WHERE s.log_id = l.id) AS stamps
+      FROM logs l WHERE l.id = ${sql(lost)}`))[0];
+    assert.deepEqual(await state(), { size: 0, sequenced: 0, tiles: 0, stamps: 0 }, 'the lost log got nothing');
+    for (const c of ['kept', 'also']) {
+      const d = (await api(w.baseUrl, key, 'GET', `/api/v1/balance/customers/${c}`)).body.data;
+      assert.equal(d.verifiedDeltas, 3, `${c}: ${JSON.stringify(d)}`);
+    }
+    // The other sequencer goes away; the sweep sequences `lost` once, in order.
+    await d1(w.persistDir, `UPDATE logs SET head_token = '', lease_until_ms = 0 WHERE id = ${sql(lost)}`);
+    assert.equal(await w.scheduled(), 'ok');
+    await waitVerified(w.baseUrl, key, ids.slice(0, 3), 30_000);
+    const seqs = await d1(w.persistDir, `SELECT seq, balance_after FROM records WHERE log_id = ${sql(lost)} ORDER BY log_pos`);
+    assert.deepEqual(seqs.map((s) => [s.seq, s.balance_after]), [[0, '1'], [1, '3'], [2, '6']]);
+    assert.deepEqual(await state(), { size: 3, sequenced: 3, tiles: 0, stamps: 1 });
+  } finally {
+    await w.stop();
+  }
+});
+
 test('SIGKILL mid-load, restart on the same D1: every acknowledged delta ends VERIFIED', async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-kill-'));
   await migratedD1(persistDir);

@@ -19,8 +19,7 @@ use std::collections::HashMap;
 
 use crate::scope::parse_time;
 use crate::store::{
-    split, Append, Committed, FailedMonth, LogRow, NewEvent, PendingRow, Store, Verified,
-    WriteError,
+    split, Append, FailedMonth, LogRow, NewEvent, PendingRow, Store, Verified, WriteError,
 };
 use crate::{clock, ids};
 
@@ -194,24 +193,26 @@ pub async fn drain_many(store: &Store, log_ids: &[String]) -> Result<Report, Api
             }
             heads.retain(|id, _| !broken.contains(id));
             store.faults().stall("before-commit").await;
-            let committed = commit(store, &passes, &nonce, &now, now_ms, &mut broken).await?;
+            let (won, rows, tree) =
+                commit(store, &passes, &nonce, &now, now_ms, &mut broken).await?;
             report.passes += 1;
-            for (p, c) in passes.into_iter().zip(committed) {
-                let Some(c) = c else {
-                    heads.remove(&p.log_id); // D1 refused its batch: logged, left for later
-                    continue;
-                };
-                report.rows_written += c.rows_written;
-                report.tree_rows_written += c.tree_rows_written;
-                if c.won {
-                    report.appended += p.verified.len() as u64;
-                    report.failed += p.failed.len() as u64;
-                    report.events += p.events.len() as u64;
-                    if let Some(entry) = heads.get_mut(&p.log_id) {
-                        entry.1 = p.next;
+            report.rows_written += rows;
+            report.tree_rows_written += tree;
+            for (p, won) in passes.into_iter().zip(won) {
+                match won {
+                    Some(true) => {
+                        report.appended += p.verified.len() as u64;
+                        report.failed += p.failed.len() as u64;
+                        report.events += p.events.len() as u64;
+                        if let Some(entry) = heads.get_mut(&p.log_id) {
+                            entry.1 = p.next;
+                        }
                     }
-                } else {
-                    heads.remove(&p.log_id); // lost to another sequencer: it carries on
+                    // D1 refused its batch (logged, left for later), or another sequencer
+                    // won the log (it carries on).
+                    Some(false) | None => {
+                        heads.remove(&p.log_id);
+                    }
                 }
             }
             if cut.is_none() {
@@ -235,7 +236,8 @@ fn skip(broken: &mut Vec<String>, log_id: &str, e: &ApiError) {
 }
 
 /// Commits the passes in one batch; if D1 refuses it, each pass alone, so one log's
-/// failure costs only that log (`None`, and it is left out of the drain).
+/// failure costs only that log (`None`, and it is left out of the drain). Returns per pass
+/// whether it won its log, and the rows written (all, and the trees').
 async fn commit(
     store: &Store,
     passes: &[Pass],
@@ -243,13 +245,16 @@ async fn commit(
     now: &str,
     now_ms: u64,
     broken: &mut Vec<String>,
-) -> Result<Vec<Option<Committed>>, ApiError> {
+) -> Result<(Vec<Option<bool>>, u64, u64), ApiError> {
     let appends: Vec<Append<'_>> = passes
         .iter()
         .map(|p| p.append(nonce, now, now_ms))
         .collect();
     let failure = match store.commit_appends(&appends).await {
-        Ok(c) => return Ok(c.into_iter().map(Some).collect()),
+        Ok(c) => {
+            let won = c.won.into_iter().map(Some).collect();
+            return Ok((won, c.rows_written, c.tree_rows_written));
+        }
         Err(WriteError::Other(e)) => e,
         Err(WriteError::Check | WriteError::Unique(_)) => {
             ApiError::internal("append", "constraint")
@@ -257,27 +262,27 @@ async fn commit(
     };
     if appends.len() == 1 {
         skip(broken, appends[0].log_id, &failure);
-        return Ok(vec![None]);
+        return Ok((vec![None], 0, 0));
     }
-    let mut out = Vec::with_capacity(appends.len());
+    let (mut out, mut rows, mut tree) = (Vec::with_capacity(appends.len()), 0, 0);
     for a in &appends {
         match store.commit_appends(std::slice::from_ref(a)).await {
-            Ok(mut c) => out.push(c.pop()),
-            Err(WriteError::Other(e)) => {
-                skip(broken, a.log_id, &e);
-                out.push(None);
+            Ok(c) => {
+                out.push(c.won.first().copied());
+                rows += c.rows_written;
+                tree += c.tree_rows_written;
             }
-            Err(_) => {
-                skip(
-                    broken,
-                    a.log_id,
-                    &ApiError::internal("append", "constraint"),
-                );
+            Err(e) => {
+                let e = match e {
+                    WriteError::Other(e) => e,
+                    _ => ApiError::internal("append", "constraint"),
+                };
+                skip(broken, a.log_id, &e);
                 out.push(None);
             }
         }
     }
-    Ok(out)
+    Ok((out, rows, tree))
 }
 
 /// One log's pass, computed; turned into an [`Append`] for the commit batch.

@@ -287,7 +287,7 @@ pub async fn synthetic_log(
         .commit_appends(std::slice::from_ref(&append))
         .await
         .map_err(|_| ApiError::internal("bench", "head"))?;
-    let won = committed.first().is_some_and(|c| c.won);
+    let won = committed.won.first().copied().unwrap_or(false);
     // Always: the samples' positions must match their sequence numbers, or lookups by
     // sequence number (0011) miss them.
     let samples_json =

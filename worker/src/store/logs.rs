@@ -1,16 +1,8 @@
-//! The sequencer's reads and its one conditional append batch per pass.
-//!
-//! D1 has no interactive transactions. An append is one atomic `batch()`
-//! whose first statement moves the log head only if it still carries this
-//! sequencer's nonce and the size it read; every other statement is guarded by
-//! `EXISTS` on the head it just wrote, so a sequencer that lost the log (its
-//! lease expired and another took over) writes nothing at all.
+//! The sequencer's reads and leases (its commit is in `append.rs`).
 
 use serde::{Deserialize, Deserializer};
 
-use worker::{D1PreparedStatement, D1Result};
-
-use super::{changes, Arg, Store, WriteError};
+use super::{Arg, Store, WriteError};
 use crate::api::ApiError;
 
 /// A log head, as a sequencer claims it.
@@ -88,64 +80,6 @@ pub fn bytes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
     d.deserialize_any(V)
 }
 
-/// A verified record's new columns.
-pub struct Verified {
-    pub id: String,
-    pub seq: u64,
-    pub entry_hash: String,
-    pub balance_after: String,
-    /// Credits up to and including this entry (units, nanos).
-    pub credits: (i64, i64),
-}
-
-/// An event to put in the outbox with the append.
-pub struct NewEvent {
-    pub id: String,
-    pub kind: String,
-    pub body: String,
-}
-
-/// Failed records of one UTC month of receipt, for the month's counters.
-pub struct FailedMonth {
-    pub period: String,
-    pub count: u64,
-    pub units: i64,
-    pub nanos: i64,
-}
-
-/// Everything one sequencer pass writes.
-pub struct Append<'a> {
-    pub log_id: &'a str,
-    pub tenant_id: &'a str,
-    pub environment: &'a str,
-    pub nonce: &'a str,
-    pub old_size: u64,
-    pub new_size: u64,
-    pub root: String,
-    pub balance: String,
-    /// The balance [`split`](super::split) for exact sums in SQL.
-    pub balance_split: (i64, i64),
-    /// The running credits after the pass (units, nanos).
-    pub credits: (i64, i64),
-    pub frontier: Vec<u8>,
-    pub lease_until_ms: u64,
-    pub verified: &'a [Verified],
-    pub failed: &'a [(String, String)],
-    pub failed_months: &'a [FailedMonth],
-    pub tiles: &'a [(u8, u64, Vec<u8>)],
-    pub events: &'a [NewEvent],
-    pub now: &'a str,
-    pub now_ms: u64,
-}
-
-/// Whether this pass won the log, and what it cost.
-pub struct Committed {
-    pub won: bool,
-    pub rows_written: u64,
-    /// Rows of the head and of new full tiles: what storing the tree costs.
-    pub tree_rows_written: u64,
-}
-
 #[derive(Deserialize)]
 struct IdRow {
     log_id: String,
@@ -154,14 +88,6 @@ struct IdRow {
 #[derive(Deserialize)]
 struct Flag {
     n: u64,
-}
-
-/// Guard appended to every dependent statement: the head this pass just wrote.
-/// It takes `?1..?3`; the statement's own parameters start at `?4`.
-macro_rules! guard {
-    () => {
-        " EXISTS (SELECT 1 FROM logs WHERE id = ?1 AND head_token = ?2 AND size = ?3)"
-    };
 }
 
 impl Store {
@@ -351,169 +277,5 @@ impl Store {
                 WriteError::Other(e) => e,
                 _ => ApiError::internal("tiles", "constraint"),
             })
-    }
-
-    /// One log's statements of a pass: head first (see the module comment).
-    fn append_statements<'a>(
-        &self,
-        a: &'a Append<'a>,
-        batch: &mut Vec<D1PreparedStatement>,
-    ) -> Result<(), WriteError> {
-        let g = |args: Vec<Arg<'a>>| -> Vec<Arg<'a>> {
-            let mut all: Vec<Arg<'a>> = vec![a.log_id.into(), a.nonce.into(), Arg::Big(a.new_size)];
-            all.extend(args);
-            all
-        };
-        let mut push =
-            |st: Result<_, ApiError>| st.map(|st| batch.push(st)).map_err(WriteError::Other);
-        // The stamp is MAX(floor, now) *at commit*: a checkpoint that raised the floor to its
-        // scope's end before this commit pushes these entries after that end (docs/SPEC.md §11).
-        push(self.stmt(
-            "UPDATE logs SET size = ?2, root = ?3, balance = ?4, frontier = ?5, lease_until_ms = CAST(?6 AS INTEGER), \
-               lease_upto = CASE WHEN CAST(?6 AS INTEGER) = 0 THEN 0 ELSE lease_upto END, \
-               stamp_ms = MAX(stamp_ms, CAST(?9 AS INTEGER)), records_failed = records_failed + ?10, \
-               balance_units = CAST(?11 AS INTEGER), balance_nanos = CAST(?12 AS INTEGER), \
-               credits_units = CAST(?13 AS INTEGER), credits_nanos = CAST(?14 AS INTEGER) \
-             WHERE id = ?1 AND head_token = ?7 AND size = ?8",
-            &[
-                a.log_id.into(),
-                Arg::Big(a.new_size),
-                (&a.root).into(),
-                (&a.balance).into(),
-                Arg::Blob(&a.frontier),
-                Arg::Big(a.lease_until_ms),
-                a.nonce.into(),
-                Arg::Big(a.old_size),
-                Arg::Big(a.now_ms),
-                Arg::Big(a.failed.len() as u64),
-                Arg::Signed(a.balance_split.0),
-                Arg::Signed(a.balance_split.1),
-                Arg::Signed(a.credits.0),
-                Arg::Signed(a.credits.1),
-            ],
-        ))?;
-        // The pass's stamp, once for all its entries (see `size_before`).
-        if a.new_size > a.old_size {
-            push(self.stmt(
-                concat!(
-                    "INSERT INTO log_stamps (log_id, stamp_ms, size) SELECT ?1, l.stamp_ms, ?3 FROM logs l WHERE l.id = ?1 AND",
-                    guard!(),
-                    " ON CONFLICT DO NOTHING"
-                ),
-                &g(vec![]),
-            ))?;
-        }
-        for v in a.verified {
-            push(self.stmt(
-                concat!(
-                    "UPDATE records SET seq = ?5, entry_hash = ?6, balance_after = ?7, verified_at = ?8, \
-                     stamp_ms = (SELECT stamp_ms FROM logs WHERE id = ?1), \
-                     credits_units = CAST(?9 AS INTEGER), credits_nanos = CAST(?10 AS INTEGER) \
-                     WHERE id = ?4 AND seq IS NULL AND failed_reason IS NULL AND",
-                    guard!()
-                ),
-                &g(vec![(&v.id).into(), Arg::Big(v.seq), (&v.entry_hash).into(), (&v.balance_after).into(), a.now.into(),
-                        Arg::Signed(v.credits.0), Arg::Signed(v.credits.1)]),
-            ))?;
-        }
-        for (id, reason) in a.failed {
-            push(self.stmt(
-                concat!("UPDATE records SET failed_reason = ?5, failed_at = ?6 WHERE id = ?4 AND seq IS NULL AND", guard!()),
-                &g(vec![id.into(), reason.into(), a.now.into()]),
-            ))?;
-        }
-        for m in a.failed_months {
-            push(self.stmt(
-                concat!(
-                    "UPDATE log_months SET failed = failed + ?5, failed_units = failed_units + CAST(?6 AS INTEGER), \
-                     failed_nanos = failed_nanos + CAST(?7 AS INTEGER) WHERE log_id = ?1 AND period = ?4 AND",
-                    guard!()
-                ),
-                &g(vec![(&m.period).into(), Arg::Big(m.count), Arg::Signed(m.units), Arg::Signed(m.nanos)]),
-            ))?;
-        }
-        for (level, idx, hashes) in a.tiles {
-            push(self.stmt(
-                concat!(
-                    "INSERT INTO tiles (log_id, level, idx, hashes) SELECT ?1, ?4, ?5, ?6 WHERE",
-                    guard!(),
-                    " ON CONFLICT DO NOTHING"
-                ),
-                &g(vec![
-                    Arg::Int(i32::from(*level)),
-                    Arg::Big(*idx),
-                    Arg::Blob(hashes),
-                ]),
-            ))?;
-        }
-        for e in a.events {
-            push(self.stmt(
-                concat!(
-                    "INSERT INTO events (id, tenant_id, environment, type, body, created_at) SELECT ?4, ?5, ?6, ?7, ?8, ?9 WHERE",
-                    guard!(),
-                    " ON CONFLICT DO NOTHING"
-                ),
-                &g(vec![(&e.id).into(), a.tenant_id.into(), a.environment.into(), (&e.kind).into(), (&e.body).into(), a.now.into()]),
-            ))?;
-            push(self.stmt(
-                concat!(
-                    "INSERT INTO deliveries (event_id, endpoint_id, tenant_id, environment, state, next_attempt_ms, created_at) \
-                     SELECT ?4, w.id, w.tenant_id, w.environment, 'pending', ?7, ?8 FROM webhook_endpoints w \
-                     WHERE w.tenant_id = ?5 AND w.environment = ?6 AND w.enabled = 1 AND",
-                    guard!(),
-                    " ON CONFLICT DO NOTHING"
-                ),
-                &g(vec![(&e.id).into(), a.tenant_id.into(), a.environment.into(), Arg::Big(a.now_ms), a.now.into()]),
-            ))?;
-        }
-        Ok(())
-    }
-
-    /// Commits the passes of several logs in one atomic batch. Each log's
-    /// statements are guarded by its own head, so a log lost to another
-    /// sequencer writes nothing while the others commit.
-    pub async fn commit_appends(
-        &self,
-        appends: &[Append<'_>],
-    ) -> Result<Vec<Committed>, WriteError> {
-        let mut batch = Vec::new();
-        let mut starts = Vec::with_capacity(appends.len());
-        for a in appends {
-            starts.push(batch.len());
-            self.append_statements(a, &mut batch)?;
-        }
-        let results = self.batch("append", batch).await?;
-        let written = |r: &D1Result| {
-            r.meta()
-                .ok()
-                .flatten()
-                .and_then(|m| m.rows_written)
-                .unwrap_or(0) as u64
-        };
-        Ok(appends
-            .iter()
-            .zip(&starts)
-            .map(|(a, &start)| {
-                // Statement order per log: head, stamp (if any entry), record updates, month
-                // counters, tiles, events.
-                let stamp = usize::from(a.new_size > a.old_size);
-                let records = stamp + a.verified.len() + a.failed.len() + a.failed_months.len();
-                let statements = 1 + records + a.tiles.len() + 2 * a.events.len();
-                let own =
-                    &results[start.min(results.len())..(start + statements).min(results.len())];
-                let tree = own.first().map_or(0, written)
-                    + own
-                        .iter()
-                        .skip(1 + records)
-                        .take(a.tiles.len())
-                        .map(written)
-                        .sum::<u64>();
-                Committed {
-                    won: own.first().is_some_and(|r| changes(r) == 1),
-                    rows_written: own.iter().map(written).sum(),
-                    tree_rows_written: tree,
-                }
-            })
-            .collect())
     }
 }

@@ -4,6 +4,7 @@
 
 mod access_links;
 mod activity;
+mod append;
 mod checkpoints;
 mod customers;
 mod deliveries;
@@ -16,6 +17,7 @@ mod webhooks;
 
 pub use access_links::*;
 pub use activity::*;
+pub use append::*;
 pub use checkpoints::*;
 pub use customers::*;
 pub use deliveries::*;
