@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // Serves the built Worker (worker/build) on workerd through Miniflare's Node API: the same
-// bindings, assets and local D1 as `wrangler dev`, read from wrangler.toml, but with no dev
-// proxy in front. wrangler dev's proxy → Worker hop can answer a request on a pooled connection
-// with a spurious 503 or park it when both ends' 5 s keep-alive timers meet
-// (cloudflare/workers-sdk#14641); here the client talks to workerd's own socket.
+// bindings, assets and local D1 as `wrangler dev`, read from wrangler.toml, without its dev
+// proxy. wrangler dev's proxy → Worker hop can answer a request on a pooled connection with a
+// spurious 503 or park it when both ends' 5 s keep-alive timers meet
+// (cloudflare/workers-sdk#14641).
+//
+// workerd's own socket closes a connection idle for 5 s without announcing it, so a client
+// that keeps connections longer (Python's urllib3, the SDK's, does) and sends at that moment
+// loses the request (ECONNRESET, never seen by the Worker). So clients talk to a Node server
+// here that keeps idle connections 120 s and says so (`Keep-Alive: timeout=120`), and hands each
+// request to workerd on a connection of its own (loopback, never reused): no connection is
+// ever closed under a request on either hop. --direct serves workerd's socket instead (the
+// keep-alive experiment measures both).
 //
 //   node scripts/serve.mjs [--port N] [--ip A] [--persist-to DIR] [--var K:V]… [--cron]
-//                          [--log-level none|error|warn|info|debug]
+//                          [--log-level none|error|warn|info|debug] [--direct]
 //
 // --port 0 (the default) lets workerd pick a free port, so two servers never race for one.
 // Prints `ready <url>` on stdout once it answers. --cron runs the configured crons at every
@@ -16,6 +24,7 @@
 // reach the static-assets router in front of the Worker, which has no scheduled handler.)
 import { Miniflare, Log, LogLevel } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
+import { createServer, request as forward } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -28,6 +37,7 @@ const { values: opts } = parseArgs({
     var: { type: 'string', multiple: true, default: [] },
     cron: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'warn' },
+    direct: { type: 'boolean', default: false },
   },
 });
 
@@ -49,8 +59,8 @@ const mf = new Miniflare({
   modules: true,
   scriptPath: main,
   bindings: { ...workerOptions.bindings, ...vars },
-  host: opts.ip,
-  port: Number(opts.port),
+  host: opts.direct ? opts.ip : '127.0.0.1',
+  port: opts.direct ? Number(opts.port) : 0,
   // The layout `wrangler dev --persist-to` and `wrangler d1 … --local --persist-to` use.
   d1Persist: join(persist, 'v3/d1'),
   cachePersist: join(persist, 'v3/cache'),
@@ -59,7 +69,50 @@ const mf = new Miniflare({
 });
 const url = await mf.ready;
 const worker = await mf.getWorker(config.name);
-process.stdout.write(`ready ${url.origin}\n`);
+process.stdout.write(`ready ${opts.direct ? url.origin : await front(url)}\n`);
+
+/** The client-facing server: long announced keep-alive, one fresh workerd connection per request. */
+async function front(upstream) {
+  // Hop-by-hop headers belong to each connection, not to the request.
+  const hop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+  const pass = (raw) => raw.flatMap((v, i) => (i % 2 === 0 && !hop.has(v.toLowerCase()) ? [v, raw[i + 1]] : []));
+  const server = createServer((req, res) => {
+    const headers = pass(req.rawHeaders);
+    if (req.headers['transfer-encoding']) headers.push('transfer-encoding', 'chunked');
+    const up = forward({
+      host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
+      // keep-alive, though the socket is dropped after this one answer: workerd then reads
+      // what the Worker left of the body instead of resetting the connection under its answer.
+      headers: [...headers, 'connection', 'keep-alive'], agent: false,
+    }, (upRes) => {
+      res.writeHead(upRes.statusCode, upRes.statusMessage, pass(upRes.rawHeaders));
+      upRes.pipe(res);
+      upRes.on('error', () => res.destroy());
+      upRes.on('end', () => up.destroy());
+    });
+    up.on('error', (e) => {
+      // workerd went away under the request (stopped or killed): say so, never hang.
+      if (res.headersSent) return res.destroy();
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ success: false, error: { code: 'RUNTIME_UNAVAILABLE', message: `local runtime: ${e.code ?? e.message}`, field: null } }));
+    });
+    req.pipe(up);
+    res.on('close', () => { if (!res.writableFinished) up.destroy(); });
+  });
+  // What Node's parser refuses never reaches the Worker: answer it as the Worker answers bad input.
+  server.on('clientError', (e, socket) => {
+    if (!socket.writable || e.code === 'ECONNRESET') return socket.destroy();
+    const [status, text] = e.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const body = JSON.stringify({ success: false, error: { code: 'BAD_REQUEST', message: `malformed HTTP request (${e.code ?? 'parse error'})`, field: null } });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
+  server.requestTimeout = 0; // as workerd: a long upload or a slow client is not cut off
+  await new Promise((ok, fail) => server.once('error', fail).listen(Number(opts.port), opts.ip, ok));
+  const { address, port } = server.address();
+  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
 
 const scheduled = async (cron) => {
   const { outcome } = await worker.scheduled({ cron, scheduledTime: new Date() });

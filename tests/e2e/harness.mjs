@@ -71,7 +71,7 @@ export async function migratedD1(persistDir) {
  */
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 
-export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000, ready = (res) => res.ok } = {}) {
+export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000, ready = (res) => res.ok, direct = false } = {}) {
   // The tests' webhook receivers listen on loopback over plain http: allowed only with this flag.
   vars = { ADMIN_TOKEN, CHECKPOINT_SIGNING_KEY: TEST_KEY.privateKey, ALLOW_INSECURE_WEBHOOKS: '1', ...vars };
   const fresh = !persistDir;
@@ -81,6 +81,7 @@ export async function startWorker({ persistDir, vars = {}, timeoutMs = 30_000, r
   // race for a port chosen beforehand.
   const args = [SERVE, '--port', '0', '--ip', '127.0.0.1', '--persist-to', persistDir, '--log-level', process.env.VERICORD_WORKER_LOG ?? 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  if (direct) args.push('--direct'); // workerd's own socket, no front (the keep-alive experiment)
   const child = spawn(process.execPath, args, { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
   // With VERICORD_E2E_LOGS set (scripts/test does), the Worker's own output also goes to a file
