@@ -255,10 +255,7 @@ async fn commit(
             let won = c.won.into_iter().map(Some).collect();
             return Ok((won, c.rows_written, c.tree_rows_written));
         }
-        Err(WriteError::Other(e)) => e,
-        Err(WriteError::Check | WriteError::Unique(_)) => {
-            ApiError::internal("append", "constraint")
-        }
+        Err(e) => append_error(e),
     };
     if appends.len() == 1 {
         skip(broken, appends[0].log_id, &failure);
@@ -273,16 +270,20 @@ async fn commit(
                 tree += c.tree_rows_written;
             }
             Err(e) => {
-                let e = match e {
-                    WriteError::Other(e) => e,
-                    _ => ApiError::internal("append", "constraint"),
-                };
-                skip(broken, a.log_id, &e);
+                skip(broken, a.log_id, &append_error(e));
                 out.push(None);
             }
         }
     }
     Ok((out, rows, tree))
+}
+
+/// A refused commit as the drain logs it.
+fn append_error(e: WriteError) -> ApiError {
+    match e {
+        WriteError::Other(e) => e,
+        WriteError::Check | WriteError::Unique(_) => ApiError::internal("append", "constraint"),
+    }
 }
 
 /// One log's pass, computed; turned into an [`Append`] for the commit batch.

@@ -11,9 +11,8 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::D1Result;
 
-use super::{Arg, Store, WriteError};
+use super::{written, Arg, Store, WriteError};
 use crate::api::ApiError;
 
 /// A verified record's new columns.
@@ -326,12 +325,4 @@ fn head(a: &Append<'_>) -> Value {
         a.credits.0,
         a.credits.1,
     ])
-}
-
-fn written(r: &D1Result) -> u64 {
-    r.meta()
-        .ok()
-        .flatten()
-        .and_then(|m| m.rows_written)
-        .unwrap_or(0) as u64
 }

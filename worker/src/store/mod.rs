@@ -122,6 +122,16 @@ fn classify(context: &str, e: worker::Error) -> WriteError {
     }
 }
 
+/// `meta` of a result: rows D1 wrote for one statement, index rows included.
+fn written(result: &D1Result) -> u64 {
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.rows_written)
+        .unwrap_or(0) as u64
+}
+
 /// `meta` of a result: rows changed by one statement.
 fn changes(result: &D1Result) -> usize {
     result
