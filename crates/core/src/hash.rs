@@ -136,25 +136,39 @@ impl fmt::Display for HashParseError {
 
 impl core::error::Error for HashParseError {}
 
+impl Hash {
+    /// Parses `0x` and 64 hex digits (either case) from bytes, as [`FromStr`] does from text:
+    /// the npm package's fast path hands over ASCII bytes and needs no UTF-8 check first.
+    /// Plain loops and indexing, for the reason given at [`keccak256`]; hashes are parsed in
+    /// hot loops (two per record, 22 per inclusion proof).
+    pub fn from_ascii(text: &[u8]) -> Result<Hash, HashParseError> {
+        let [b'0', b'x', digits @ ..] = text else {
+            return Err(HashParseError);
+        };
+        if digits.len() != 64 {
+            return Err(HashParseError);
+        }
+        let mut out = [0u8; 32];
+        let mut i = 0;
+        while i < 32 {
+            let (hi, lo) = (
+                NIBBLE[usize::from(digits[2 * i])],
+                NIBBLE[usize::from(digits[2 * i + 1])],
+            );
+            if (hi | lo) > 0x0f {
+                return Err(HashParseError);
+            }
+            out[i] = (hi << 4) | lo;
+            i += 1;
+        }
+        Ok(Hash(out))
+    }
+}
+
 impl FromStr for Hash {
     type Err = HashParseError;
     fn from_str(s: &str) -> Result<Hash, HashParseError> {
-        let hex_part = s.strip_prefix("0x").ok_or(HashParseError)?;
-        if hex_part.len() != 64 {
-            return Err(HashParseError);
-        }
-        // By table (either case): two hashes are parsed per record in hot loops.
-        let mut out = [0u8; 32];
-        for (byte, pair) in out.iter_mut().zip(hex_part.as_bytes().chunks_exact(2)) {
-            if let [hi, lo] = pair {
-                let (hi, lo) = (NIBBLE[usize::from(*hi)], NIBBLE[usize::from(*lo)]);
-                if (hi | lo) > 0x0f {
-                    return Err(HashParseError);
-                }
-                *byte = (hi << 4) | lo;
-            }
-        }
-        Ok(Hash(out))
+        Hash::from_ascii(s.as_bytes())
     }
 }
 

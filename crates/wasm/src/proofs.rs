@@ -2,7 +2,6 @@
 
 use crate::args;
 use crate::error::from_core;
-use alloc::vec::Vec;
 use vericord_core::{Hash, RootHash};
 use wasm_bindgen::prelude::*;
 
@@ -33,11 +32,17 @@ pub fn verify_inclusion(
 /// its error. Otherwise the same checks, in the same order, with the same errors.
 #[wasm_bindgen(js_name = verifyInclusionText)]
 pub fn verify_inclusion_text(text: &[u8], size: f64, index: f64) -> Result<bool, JsValue> {
-    let parse = |chunk: &[u8]| core::str::from_utf8(chunk).ok()?.parse::<Hash>().ok();
-    let Some(hashes) = text.chunks(66).map(parse).collect::<Option<Vec<Hash>>>() else {
-        return Ok(false);
-    };
-    let [root, leaf, proof @ ..] = hashes.as_slice() else {
+    // A proof of a u64-sized tree has at most 64 hashes: root, leaf and proof fit on the stack.
+    let mut hashes = [Hash::default(); 66];
+    let mut count = 0;
+    for chunk in text.chunks(66) {
+        let (Some(slot), Ok(hash)) = (hashes.get_mut(count), Hash::from_ascii(chunk)) else {
+            return Ok(false);
+        };
+        *slot = hash;
+        count += 1;
+    }
+    let [root, leaf, proof @ ..] = &hashes[..count] else {
         return Ok(false);
     };
     let head = RootHash::new(*root, args::uint_number(size, "size")?);
