@@ -8,19 +8,12 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { Agent, setGlobalDispatcher } from 'undici';
 import { TEST_KEY } from './keys.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
 const SERVE = join(ROOT, 'scripts/serve.mjs');
 const ENV = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
-
-// workerd closes a keep-alive connection after 5 s idle, announcing no Keep-Alive timeout; fetch's
-// default pool keeps an idle socket 4 s by a timer of ~1 s resolution, so under load a request can
-// go out on a socket as the server closes it ("fetch failed", never seen by the Worker). The test
-// clients (every e2e file, bench and experiment imports this module) let idle sockets go after 2 s.
-setGlobalDispatcher(new Agent({ keepAliveTimeout: 2_000, keepAliveMaxTimeout: 2_000 }));
 
 export function freePort() {
   return new Promise((ok, fail) => {
