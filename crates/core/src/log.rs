@@ -48,23 +48,42 @@ fn check(p: &Pending<'_>) -> Result<(Hash, Amount), &'static str> {
         .item_hash
         .parse()
         .map_err(|_| "stored itemHash is malformed")?;
-    if jcs::canonicalize_text(p.item).as_deref() != Ok(p.item) {
-        return Err("stored item is not canonical JSON");
-    }
+    let in_item = item_amount(p.item)?;
     if !item_hash_canonical(p.item).ct_eq(&stored) {
         return Err("stored item does not hash to its itemHash");
     }
     let amount = Amount::parse(p.amount).map_err(|_| "stored amount is malformed")?;
-    let value: serde_json::Value =
-        serde_json::from_str(p.item).map_err(|_| "stored item is not JSON")?;
-    let in_item = value
-        .get("delta")
-        .or_else(|| value.get("bits"))
-        .and_then(|v| v.as_str());
-    if in_item != Some(p.amount) {
+    if in_item.as_deref() != Some(p.amount) {
         return Err("stored amount differs from the item's");
     }
     Ok((stored, amount))
+}
+
+/// The item's amount (`delta`, or `bits` for writes) once its text is known to be canonical:
+/// read in place in the one pass that recognizes canonical text (what accept stores), else by
+/// canonicalizing and parsing it — the general path, which gives the same answer.
+fn item_amount(item: &str) -> Result<Option<alloc::borrow::Cow<'_, str>>, &'static str> {
+    let (mut delta, mut bits) = (None, None);
+    let recognized = jcs::is_canonical_object(item, |key, text| match key {
+        "delta" => delta = Some(text),
+        "bits" => bits = Some(text),
+        _ => {}
+    });
+    if recognized {
+        // As `value.get("delta").or_else(|| value.get("bits"))` below: a member that is there
+        // but not a string is no amount.
+        return Ok(delta.or(bits).flatten().map(alloc::borrow::Cow::Borrowed));
+    }
+    if jcs::canonicalize_text(item).as_deref() != Ok(item) {
+        return Err("stored item is not canonical JSON");
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(item).map_err(|_| "stored item is not JSON")?;
+    Ok(value
+        .get("delta")
+        .or_else(|| value.get("bits"))
+        .and_then(|v| v.as_str())
+        .map(|s| alloc::borrow::Cow::Owned(s.into())))
 }
 
 impl LogHead {
@@ -192,5 +211,37 @@ mod tests {
             })
             .collect();
         assert_eq!(head.root(), MemoryTree::new(leaves).root().root);
+    }
+
+    #[test]
+    fn canonical_text_off_the_fast_path_is_checked_alike() {
+        // A reason with a line break: canonical JCS escapes it, which the one-pass scan does
+        // not recognize, so the general path reads the amount; it must append all the same.
+        let mut d = serde_json::from_str::<serde_json::Value>(&item(0, "2").0).unwrap();
+        d["reason"] = "line\nbreak".into();
+        let escaped = crate::jcs::canonicalize(&d).unwrap();
+        assert!(!crate::jcs::is_canonical(&escaped));
+        let hash = item_hash_canonical(&escaped).to_hex();
+        // Not canonical (a space after a colon), with a hash that matches its own bytes.
+        let spaced = item(1, "3").0.replacen(":", ": ", 1);
+        let spaced_hash = item_hash_canonical(&spaced).to_hex();
+        let pending = [
+            Pending {
+                item: &escaped,
+                item_hash: &hash,
+                amount: "2",
+            },
+            Pending {
+                item: &spaced,
+                item_hash: &spaced_hash,
+                amount: "3",
+            },
+        ];
+        let (out, _) = LogHead::new().append(&pending);
+        assert!(matches!(&out[0], Outcome::Appended(e, _) if e.balance_after.to_string() == "2"));
+        assert_eq!(
+            out[1],
+            Outcome::Failed("stored item is not canonical JSON".into())
+        );
     }
 }

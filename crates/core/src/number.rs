@@ -220,18 +220,23 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
     } else {
         num.shl(u.unsigned_abs());
     }
-    let mut q = num.div_rem(&den);
-    num.shl(1);
-    match num.cmp(&den) {
-        Ordering::Greater => q += 1,
-        Ordering::Equal => q += q & 1,
-        Ordering::Less => {}
-    }
+    let q = div_round_even(&mut num, &den);
     Some(if negative {
         -from_parts(q, u)?
     } else {
         from_parts(q, u)?
     })
+}
+
+/// `num / den` rounded to the nearest integer, ties to even (`num` is used up).
+fn div_round_even(num: &mut Big, den: &Big) -> u64 {
+    let q = num.div_rem(den);
+    num.shl(1);
+    match num.cmp(den) {
+        Ordering::Greater => q + 1,
+        Ordering::Equal => q + (q & 1),
+        Ordering::Less => q,
+    }
 }
 
 /// `q × 2^u` as a double, for `q <= 2^53` and `u >= -1074`; `None` above the largest.
@@ -369,13 +374,7 @@ fn shortest(x: f64) -> (u64, i32) {
             continue;
         }
         let (mut xn, xd) = ratio(mid, e, j);
-        let mut s = xn.div_rem(&xd);
-        xn.shl(1);
-        match xn.cmp(&xd) {
-            Ordering::Greater => s += 1,
-            Ordering::Equal => s += s & 1,
-            Ordering::Less => {}
-        }
+        let s = div_round_even(&mut xn, &xd);
         let (mut s, mut j) = (s.clamp(s_min, s_max), j);
         while s % 10 == 0 && s != 0 {
             s /= 10;
