@@ -9,7 +9,7 @@ use crate::json::Reader;
 /// Whether `text` is already exactly the JCS text of the value it denotes, judged
 /// conservatively in one pass without allocating: `true` guarantees
 /// `canonicalize_text(text) == Ok(text)`; `false` only means "not recognized" (call
-/// [`canonicalize_text`]). Recognized: no whitespace, object members in strictly increasing
+/// [`canonicalize_text`](super::canonicalize_text)). Recognized: no whitespace, object members in strictly increasing
 /// UTF-16 order (so no duplicates), strings without escapes or control characters, integers
 /// of at most 15 digits (exact doubles that ECMAScript prints as written), `true`, `false`,
 /// `null`, nesting up to 32 — what canonical records are made of.
