@@ -362,3 +362,25 @@ test('SIGKILL mid-load, restart on the same D1: every acknowledged delta ends VE
     await w.stop();
   }
 });
+
+test('a drain writes nothing beyond its commit but the claim: the commit gives the lease back, so the release has nothing left to write', async () => {
+  const w = await startWorker({ vars: { BENCH_ROUTES: '1', SEQUENCE_AFTER_RESPONSE: 'false' } });
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Drain rows', rateLimitPerMinute: 1_000_000 });
+    const key = t.keys.sandbox;
+    for (const n of [1, 3]) {
+      const deltas = Array.from({ length: n }, (_, i) => ({ customerId: 'drained', delta: 1, reason: `r${n}-${i}` }));
+      assert.equal((await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', { deltas })).status, 201);
+      const d = await api(w.baseUrl, key, 'POST', '/bench/drain/drained');
+      assert.equal(d.status, 200);
+      assert.equal(d.body.data.appended, n);
+      // Every row the request wrote (the header) is the commit's, the claim's one, and the
+      // rate-limit window's upsert (measured alone: a drain of a log with nothing waiting).
+      const idle = await api(w.baseUrl, key, 'POST', '/bench/drain/nobody');
+      const beside = Number(idle.headers.get('x-d1-rows-written'));
+      assert.equal(Number(d.headers.get('x-d1-rows-written')) - d.body.data.rowsWritten, beside + 1, `drain of ${n}`);
+    }
+  } finally {
+    await w.stop();
+  }
+});

@@ -98,6 +98,14 @@ pub async fn raw_insert(
     )
 }
 
+/// D1 rows read and written by this isolate since it started: everything, including the
+/// sequencing after responses and the cron, which no response header reports.
+pub async fn rows(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
+    guard(&ctx)?;
+    let (read, written) = Store::isolate_rows();
+    ok(&json!({"rowsRead": read, "rowsWritten": written}), 200)
+}
+
 /// Drains one customer's log now and reports the sequencer's D1 cost.
 pub async fn drain(req: Request, ctx: RouteContext<AppState>) -> Result<Response, ApiError> {
     guard(&ctx)?;

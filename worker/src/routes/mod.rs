@@ -172,6 +172,7 @@ routes!(
         post_async "/admin/tenants/:id/dashboard-tokens" => admin::mint_dashboard_token,
         // Benchmarks only: 404 unless the BENCH_ROUTES var is "1".
         post_async "/bench/raw-insert" => bench::raw_insert,
+        get_async "/bench/rows" => bench::rows,
         post_async "/bench/drain/:customerId" => bench::drain,
         post_async "/bench/synthetic-log" => bench::synthetic_log,
         get_async "/bench/close-package/:customerId" => bench::close_package_buffered,

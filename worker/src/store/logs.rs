@@ -111,10 +111,12 @@ impl Store {
         .await
     }
 
-    /// Gives back the leases still held under `nonce`.
+    /// Gives back the leases still held under `nonce`. A pass that finished its log gave the
+    /// lease back in its commit; rewriting that row would cost a row written per log per drain.
     pub async fn release_logs(&self, log_ids: &str, nonce: &str) -> Result<(), ApiError> {
         self.run(
-            "UPDATE logs SET lease_until_ms = 0, lease_upto = 0 WHERE id IN (SELECT value FROM json_each(?1)) AND head_token = ?2",
+            "UPDATE logs SET lease_until_ms = 0, lease_upto = 0 WHERE id IN (SELECT value FROM json_each(?1)) AND head_token = ?2 \
+               AND (lease_until_ms <> 0 OR lease_upto <> 0)",
             &[log_ids.into(), nonce.into()],
         )
         .await

@@ -40,6 +40,12 @@ use crate::api::ApiError;
 use crate::faults::Faults;
 use crate::AppState;
 
+thread_local! {
+    /// Rows read and written by every store of this isolate since it started (the bench
+    /// routes report it, so a benchmark counts everything: requests, sequencing, cron).
+    static ISOLATE_ROWS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
 pub struct Store {
     db: D1Database,
     /// Rows read and written so far, as D1 reports them (shared with the request).
@@ -181,13 +187,21 @@ impl Store {
         self.rows.get()
     }
 
+    /// Rows read and written by every store of this isolate so far.
+    pub fn isolate_rows() -> (u64, u64) {
+        ISOLATE_ROWS.with(Cell::get)
+    }
+
     fn count(&self, result: &D1Result) {
         if let Ok(Some(meta)) = result.meta() {
-            let (r, w) = self.rows.get();
-            self.rows.set((
-                r + meta.rows_read.unwrap_or(0) as u64,
-                w + meta.rows_written.unwrap_or(0) as u64,
-            ));
+            let add = |(r, w): (u64, u64)| {
+                (
+                    r + meta.rows_read.unwrap_or(0) as u64,
+                    w + meta.rows_written.unwrap_or(0) as u64,
+                )
+            };
+            self.rows.set(add(self.rows.get()));
+            ISOLATE_ROWS.with(|c| c.set(add(c.get())));
         }
     }
 
