@@ -112,3 +112,80 @@ test('0012 ranges by position: submissions and months written before it list the
     rmSync(persistDir, { recursive: true, force: true });
   }
 });
+
+test('0014 log passes: entries sequenced before it (in their record rows) read the same after it, beside new passes', async () => {
+  const persistDir = mkdtempSync(join(tmpdir(), 'vericord-migrate-'));
+  await migratedD1(persistDir);
+  let w = await startWorker({ persistDir });
+  const anchors = [];
+  let key;
+  let before;
+  const receipts = async (ids) => {
+    const out = [];
+    for (const id of ids) {
+      const r = await get(w.baseUrl, key, `/api/v1/balance/receipts/${id}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const { checkpoint, ...rest } = r.body.data;
+      out.push(rest);
+    }
+    return out;
+  };
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Migrations 0014', rateLimitPerMinute: 100_000 });
+    key = t.keys.sandbox;
+    for (const n of [5, 7, 4]) {
+      const r = await batch(w.baseUrl, key, deltas(2, n, `p${anchors.length}`));
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      anchors.push(r.body.data.anchorId);
+    }
+    before = await statuses(w, key, anchors);
+    before.months = await monthPages(w, key);
+    before.receipts = await receipts(before.flatMap((a) => a.deltas.map((d) => d.recordId)));
+  } finally {
+    await w.stop();
+  }
+  const [passes] = await d1(persistDir, `SELECT COUNT(*) AS n, SUM(json_array_length(entries)) AS entries FROM log_passes`);
+  assert.ok(passes.n >= 2 && passes.entries === 16, JSON.stringify(passes));
+  const [own] = await d1(persistDir, `SELECT COUNT(*) AS n FROM records WHERE seq IS NOT NULL`);
+  assert.equal(own.n, 0, 'sequencing wrote no record row');
+
+  // Back to schema 13: every entry in its record row, as older code wrote it.
+  await d1(persistDir, `
+    UPDATE records SET seq = p.entries -> (records.log_pos - p.first_pos) ->> 0,
+      entry_hash = p.entries -> (records.log_pos - p.first_pos) ->> 1,
+      balance_after = p.entries -> (records.log_pos - p.first_pos) ->> 2,
+      credits_units = p.entries -> (records.log_pos - p.first_pos) ->> 3,
+      credits_nanos = p.entries -> (records.log_pos - p.first_pos) ->> 4,
+      verified_at = p.verified_at, stamp_ms = p.stamp_ms
+    FROM log_passes p WHERE p.log_id = records.log_id AND records.log_pos >= p.first_pos AND records.log_pos < p.end_pos;
+    DROP TABLE log_passes;
+    DELETE FROM d1_migrations WHERE name = '0014_log_passes.sql';
+    UPDATE meta SET value = '13' WHERE key = 'schema_version';`);
+  await applyMigrations(persistDir);
+  w = await startWorker({ persistDir });
+  try {
+    const after = await statuses(w, key, anchors);
+    after.months = await monthPages(w, key);
+    after.receipts = await receipts(after.flatMap((a) => a.deltas.map((d) => d.recordId)));
+    assert.deepEqual(after, before);
+    // New passes go on where the record rows left off: sequence numbers and balances continue.
+    const r = await batch(w.baseUrl, key, deltas(2, 6, 'after'));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const [added] = await statuses(w, key, [r.body.data.anchorId]);
+    const m0 = before.flatMap((a) => a.deltas).filter((d) => d.customerId === 'm0');
+    const new0 = added.deltas.filter((d) => d.customerId === 'm0');
+    assert.deepEqual(new0.map((d) => d.sequenceNumber), [m0.length, m0.length + 1, m0.length + 2].map(String));
+    assert.equal(new0[0].balanceAfter, m0.reduce((t, d) => t + d.delta, 0) + new0[0].delta);
+    const [fresh] = await receipts([new0[2].recordId]);
+    assert.equal(fresh.sequenceNumber, m0.length + 2);
+    // Both kinds of entry in one page, newest first.
+    const page = (await get(w.baseUrl, key, '/api/v1/balance/customers/m0?deltaLimit=5')).body.data.recentActivity.items;
+    assert.deepEqual(page.map((d) => d.sequenceNumber), [m0.length + 2, m0.length + 1, m0.length, m0.length - 1, m0.length - 2].map(String));
+    const [rows] = await d1(persistDir, `SELECT (SELECT COUNT(*) FROM records WHERE seq IS NOT NULL) AS own,
+      (SELECT SUM(json_array_length(entries)) FROM log_passes) AS passed`);
+    assert.deepEqual(rows, { own: 16, passed: 6 });
+  } finally {
+    await w.stop();
+    rmSync(persistDir, { recursive: true, force: true });
+  }
+});

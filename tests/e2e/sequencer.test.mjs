@@ -300,11 +300,12 @@ test('one commit for many logs: a log taken over by another sequencer mid-pass g
     await d1(w.persistDir, `UPDATE logs SET head_token = 'another-sequencer' WHERE id = ${sql(lost)}`);
     await waitVerified(w.baseUrl, key, ids.slice(3), 30_000);
     const state = async () => (await d1(w.persistDir, `SELECT l.size,
-        (SELECT COUNT(*) FROM records r WHERE r.log_id = l.id AND r.seq IS NOT NULL) AS sequenced,
+        (SELECT COALESCE(SUM(json_array_length(p.entries)), 0) FROM log_passes p WHERE p.log_id = l.id) AS sequenced,
+        (SELECT COUNT(*) FROM records r WHERE r.log_id = l.id AND r.seq IS NOT NULL) AS rewritten,
         (SELECT COUNT(*) FROM tiles t WHERE t.log_id = l.id) AS tiles,
         (SELECT COUNT(*) FROM log_stamps s WHERE s.log_id = l.id) AS stamps
       FROM logs l WHERE l.id = ${sql(lost)}`))[0];
-    assert.deepEqual(await state(), { size: 0, sequenced: 0, tiles: 0, stamps: 0 }, 'the lost log got nothing');
+    assert.deepEqual(await state(), { size: 0, sequenced: 0, rewritten: 0, tiles: 0, stamps: 0 }, 'the lost log got nothing');
     for (const c of ['kept', 'also']) {
       const d = (await api(w.baseUrl, key, 'GET', `/api/v1/balance/customers/${c}`)).body.data;
       assert.equal(d.verifiedDeltas, 3, `${c}: ${JSON.stringify(d)}`);
@@ -313,9 +314,13 @@ test('one commit for many logs: a log taken over by another sequencer mid-pass g
     await d1(w.persistDir, `UPDATE logs SET head_token = '', lease_until_ms = 0 WHERE id = ${sql(lost)}`);
     assert.equal(await w.scheduled(), 'ok');
     await waitVerified(w.baseUrl, key, ids.slice(0, 3), 30_000);
-    const seqs = await d1(w.persistDir, `SELECT seq, balance_after FROM records WHERE log_id = ${sql(lost)} ORDER BY log_pos`);
+    // Each entry sits in its pass's row by position (0014); the record rows stay as accepted.
+    const seqs = await d1(w.persistDir, `SELECT p.entries -> (r.log_pos - p.first_pos) ->> 0 AS seq,
+        p.entries -> (r.log_pos - p.first_pos) ->> 2 AS balance_after
+      FROM records r JOIN log_passes p ON p.log_id = r.log_id AND r.log_pos >= p.first_pos AND r.log_pos < p.end_pos
+      WHERE r.log_id = ${sql(lost)} ORDER BY r.log_pos`);
     assert.deepEqual(seqs.map((s) => [s.seq, s.balance_after]), [[0, '1'], [1, '3'], [2, '6']]);
-    assert.deepEqual(await state(), { size: 3, sequenced: 3, tiles: 0, stamps: 1 });
+    assert.deepEqual(await state(), { size: 3, sequenced: 3, rewritten: 0, tiles: 0, stamps: 1 });
   } finally {
     await w.stop();
   }

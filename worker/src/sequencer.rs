@@ -294,6 +294,8 @@ struct Pass {
     old_size: u64,
     next: LogHead,
     lease_until_ms: u64,
+    first_pos: u64,
+    end_pos: u64,
     verified: Vec<Verified>,
     failed: Vec<(String, String)>,
     failed_months: Vec<FailedMonth>,
@@ -317,6 +319,8 @@ impl Pass {
             credits: self.credits,
             frontier: self.next.frontier.to_bytes(),
             lease_until_ms: self.lease_until_ms,
+            first_pos: self.first_pos,
+            end_pos: self.end_pos,
             verified: &self.verified,
             failed: &self.failed,
             failed_months: &self.failed_months,
@@ -354,6 +358,9 @@ fn pass(
         environment: row.environment.clone(),
         old_size: head.size(),
         lease_until_ms: if complete { 0 } else { now_ms + LEASE_MS },
+        // Pending rows come in acceptance order, a prefix of the log's pending positions.
+        first_pos: pending.first().map_or(0, |p| p.log_pos),
+        end_pos: pending.last().map_or(0, |p| p.log_pos + 1),
         verified: Vec::new(),
         failed: Vec::new(),
         failed_months: Vec::new(),
@@ -376,6 +383,7 @@ fn pass(
                 }
                 out.verified.push(Verified {
                     id: p.id.clone(),
+                    pos: p.log_pos,
                     seq: entry.seq,
                     entry_hash: hash.to_hex(),
                     balance_after: entry.balance_after.to_string(),

@@ -223,6 +223,7 @@ pub async fn synthetic_log(
             let credits = (i64::try_from(seq + 1).unwrap_or(i64::MAX), 0);
             verified.push(Verified {
                 id,
+                pos: seq,
                 seq,
                 entry_hash: hash.to_hex(),
                 balance_after: balance.to_string(),
@@ -283,7 +284,10 @@ pub async fn synthetic_log(
         credits: (i64::try_from(size).unwrap_or(i64::MAX), 0),
         frontier: head.frontier.to_bytes(),
         lease_until_ms: 0,
-        verified: &verified,
+        // The samples' passes go in with their positions (below), one row each.
+        first_pos: 0,
+        end_pos: 0,
+        verified: &[],
         failed: &[],
         failed_months: &[],
         tiles: &[],
@@ -300,12 +304,27 @@ pub async fn synthetic_log(
     // sequence number (0011) miss them.
     let samples_json =
         serde_json::to_string(&samples).map_err(|e| ApiError::internal("bench", e))?;
+    let entries: Vec<Value> = verified
+        .iter()
+        .map(|v| {
+            json!([
+                v.seq,
+                v.entry_hash,
+                v.balance_after,
+                v.credits.0,
+                v.credits.1,
+                v.id
+            ])
+        })
+        .collect();
+    let entries = Value::Array(entries).to_string();
     store
         .synthetic_records(
             &log.id,
             &sub_id,
             size,
             &samples_json,
+            &entries,
             now_ms,
             &clock::month(now_ms),
             all_records,
@@ -313,7 +332,7 @@ pub async fn synthetic_log(
         .await?;
     ok(
         &json!({"customerId": customer, "size": size, "tiles": all_tiles.len(), "won": won,
-                "samples": append.verified.iter().map(|v| json!({"recordId": v.id, "seq": v.seq})).collect::<Vec<_>>()}),
+                "samples": verified.iter().map(|v| json!({"recordId": v.id, "seq": v.seq})).collect::<Vec<_>>()}),
         201,
     )
 }

@@ -67,7 +67,7 @@ macro_rules! record_key {
         concat!(
             "CASE ?7 WHEN 'time' THEN r.log_pos WHEN 'amount' THEN ",
             amount_key!(),
-            " WHEN 'status' THEN (CASE WHEN r.failed_reason IS NOT NULL THEN 2 WHEN r.seq IS NOT NULL THEN 1 ELSE 0 END) \
+            " WHEN 'status' THEN (CASE WHEN r.failed_reason IS NOT NULL THEN 2 WHEN r.log_pos < l.size + l.records_failed THEN 1 ELSE 0 END) \
              WHEN 'reason' THEN COALESCE(r.reason, '') END"
         )
     };
@@ -85,12 +85,12 @@ impl Store {
         let status = status_group(f.status);
         let order = if f.order == "asc" { "asc" } else { "desc" };
         let sort = if f.sort.is_empty() { "time" } else { f.sort };
-        self.all(
+        self.records(
             concat!(
                 select_record!(),
                 "WHERE r.log_id = ?1 \
-                 AND (?2 IS NULL OR (?2 = 'verified' AND r.seq IS NOT NULL) OR (?2 = 'failed' AND r.failed_reason IS NOT NULL) \
-                      OR (?2 = 'pending' AND r.seq IS NULL AND r.failed_reason IS NULL)) \
+                 AND (?2 IS NULL OR (?2 = 'verified' AND r.failed_reason IS NULL AND r.log_pos < l.size + l.records_failed) OR (?2 = 'failed' AND r.failed_reason IS NOT NULL) \
+                      OR (?2 = 'pending' AND r.failed_reason IS NULL AND r.log_pos >= l.size + l.records_failed)) \
                  AND (?3 IS NULL OR r.reason = ?3) AND (?4 IS NULL OR r.received_at >= ?4) AND (?5 IS NULL OR r.received_at < ?5) \
                  AND (?6 IS NULL OR r.id = ?6 OR instr(COALESCE(r.reference_id, ''), ?6) > 0 OR instr(COALESCE(r.reason, ''), ?6) > 0) \
                  ORDER BY CASE WHEN ?8 = 'asc' THEN ",
@@ -127,12 +127,12 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<RecordRow>, ApiError> {
         let status = status_group(status);
-        self.all(
+        self.records(
             concat!(
                 select_record!(),
                 "WHERE r.log_id = ?1 AND r.log_pos > ?2 \
-                 AND (?3 IS NULL OR (?3 = 'verified' AND r.seq IS NOT NULL) OR (?3 = 'failed' AND r.failed_reason IS NOT NULL) \
-                      OR (?3 = 'pending' AND r.seq IS NULL AND r.failed_reason IS NULL)) \
+                 AND (?3 IS NULL OR (?3 = 'verified' AND r.failed_reason IS NULL AND r.log_pos < l.size + l.records_failed) OR (?3 = 'failed' AND r.failed_reason IS NOT NULL) \
+                      OR (?3 = 'pending' AND r.failed_reason IS NULL AND r.log_pos >= l.size + l.records_failed)) \
                  ORDER BY r.log_pos LIMIT ?4"
             ),
             &[

@@ -15,9 +15,11 @@ use serde_json::{json, Value};
 use super::{written, Arg, Store, WriteError};
 use crate::api::ApiError;
 
-/// A verified record's new columns.
+/// A verified record's entry, kept in its pass's row.
 pub struct Verified {
     pub id: String,
+    /// The record's position in its log (acceptance order).
+    pub pos: u64,
     pub seq: u64,
     pub entry_hash: String,
     pub balance_after: String,
@@ -56,6 +58,9 @@ pub struct Append<'a> {
     pub credits: (i64, i64),
     pub frontier: Vec<u8>,
     pub lease_until_ms: u64,
+    /// The log positions the pass took, `[first_pos, end_pos)`.
+    pub first_pos: u64,
+    pub end_pos: u64,
     pub verified: &'a [Verified],
     pub failed: &'a [(String, String)],
     pub failed_months: &'a [FailedMonth],
@@ -141,19 +146,22 @@ impl Store {
                 .map(|a| json!([a.log_id, a.nonce, a.new_size]))
                 .collect(),
         );
-        let verified = rows(
-            appends,
-            |a| a.verified,
-            |_, v| {
-                vec![
-                    json!(v.id),
-                    json!(v.seq),
-                    json!(v.entry_hash),
-                    json!(v.balance_after),
-                    json!(v.credits.0),
-                    json!(v.credits.1),
-                ]
-            },
+        // A pass row per log that appended: its entries by position, FAILED ones null.
+        let passed: Vec<&Append<'_>> = appends.iter().filter(|a| !a.verified.is_empty()).collect();
+        let passes = Value::Array(
+            passed
+                .iter()
+                .map(|a| {
+                    Ok(json!([
+                        a.log_id,
+                        a.nonce,
+                        a.new_size,
+                        a.end_pos,
+                        a.first_pos,
+                        entries(a)?.to_string()
+                    ]))
+                })
+                .collect::<Result<_, WriteError>>()?,
         );
         let failed = rows(
             appends,
@@ -207,17 +215,15 @@ impl Store {
                 &[stamps.to_string().as_str().into()],
             )?;
         }
-        if let Some(v) = &verified {
+        if !passed.is_empty() {
             push(
                 concat!(
-                    "UPDATE records SET seq = v.seq, entry_hash = v.h, balance_after = v.b, verified_at = ?2, \
-                       stamp_ms = v.stamp_ms, credits_units = v.cu, credits_nanos = v.cn \
-                     FROM (SELECT r.value ->> 3 AS id, r.value ->> 4 AS seq, r.value ->> 5 AS h, r.value ->> 6 AS b, \
-                             r.value ->> 7 AS cu, r.value ->> 8 AS cn, l.stamp_ms FROM json_each(?1) r",
-                    won!("r"),
-                    ") AS v WHERE records.id = v.id AND records.seq IS NULL AND records.failed_reason IS NULL"
+                    "INSERT INTO log_passes (log_id, end_pos, first_pos, verified_at, stamp_ms, entries) \
+                     SELECT l.id, p.value ->> 3, p.value ->> 4, ?2, l.stamp_ms, p.value ->> 5 FROM json_each(?1) p",
+                    won!("p"),
+                    " WHERE true ON CONFLICT DO NOTHING"
                 ),
-                &[v.as_str().into(), now.into()],
+                &[passes.to_string().as_str().into(), now.into()],
             )?;
         }
         if let Some(f) = &failed {
@@ -281,14 +287,12 @@ impl Store {
         // Statements before the tiles': the heads, and those of the above that had rows.
         let tiles_at = 1
             + usize::from(!grown.is_empty())
-            + [&verified, &failed, &months]
-                .iter()
-                .filter(|s| s.is_some())
-                .count();
+            + usize::from(!passed.is_empty())
+            + [&failed, &months].iter().filter(|s| s.is_some()).count();
         let results = self.batch("append", batch).await?;
         let won: Vec<WonRow> = results
             .first()
-            .ok_or(WriteError::Other(ApiError::internal("append", "no result")))?
+            .ok_or_else(|| WriteError::Other(ApiError::internal("append", "no result")))?
             .results()
             .map_err(|e| WriteError::Other(ApiError::internal("append", e)))?;
         let tree = written(&results[0])
@@ -305,6 +309,30 @@ impl Store {
             tree_rows_written: tree,
         })
     }
+}
+
+/// A pass's entries by log position from `first_pos`: `[seq, entryHash, balanceAfter,
+/// creditsUnits, creditsNanos]`, or null where the record FAILED (see `store::records`).
+fn entries(a: &Append<'_>) -> Result<Value, WriteError> {
+    let n = a.end_pos.saturating_sub(a.first_pos);
+    let mut out = vec![Value::Null; usize::try_from(n).unwrap_or(0)];
+    for v in a.verified {
+        // An entry outside its pass would be lost to every read: refuse the commit instead.
+        let slot = usize::try_from(v.pos.wrapping_sub(a.first_pos))
+            .ok()
+            .and_then(|i| out.get_mut(i))
+            .ok_or_else(|| {
+                WriteError::Other(ApiError::internal("append", "entry outside its pass"))
+            })?;
+        *slot = json!([
+            v.seq,
+            v.entry_hash,
+            v.balance_after,
+            v.credits.0,
+            v.credits.1
+        ]);
+    }
+    Ok(Value::Array(out))
 }
 
 /// A head's element of the first statement's array (its `->> n` indexes).

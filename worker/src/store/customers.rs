@@ -224,7 +224,7 @@ impl Store {
         page: &Page,
     ) -> Result<Vec<RecordRow>, ApiError> {
         let (lo, hi) = page.positions(total);
-        self.all(
+        self.records(
             concat!(
                 select_record!(),
                 "WHERE r.log_id = ?1 AND r.log_pos >= ?2 AND r.log_pos < ?3 ORDER BY r.log_pos DESC"
@@ -248,7 +248,7 @@ impl Store {
         let Some((from, upto, lo, hi)) = month.page_range(page) else {
             return Ok(Vec::new());
         };
-        self.all(
+        self.records(
             concat!(
                 select_record!(),
                 "WHERE r.log_id = ?1 AND r.log_pos >= CAST(?3 AS INTEGER) AND r.log_pos < CAST(?4 AS INTEGER) \

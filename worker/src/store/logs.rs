@@ -47,6 +47,8 @@ pub struct PendingRow {
     pub item: String,
     pub item_hash: String,
     pub items_root: String,
+    /// Position among the log's records in acceptance order.
+    pub log_pos: u64,
 }
 
 /// D1 returns BLOBs as byte arrays or as lists of numbers depending on the path; accept both.
@@ -135,7 +137,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<PendingRow>, ApiError> {
         self.all(
-            "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reference_id, r.received_at, r.item, r.item_hash, s.items_root \
+            "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reference_id, r.received_at, r.item, r.item_hash, s.items_root, r.log_pos \
              FROM logs l JOIN records r INDEXED BY records_log_pos \
                ON r.log_id = l.id AND r.log_pos >= l.size + l.records_failed AND r.log_pos < l.lease_upto \
              JOIN submissions s ON s.id = r.submission_id \
@@ -206,9 +208,10 @@ impl Store {
         Ok(row.is_some_and(|f| f.n == 1))
     }
 
-    /// Puts the `samples` of a synthetic log (a JSON array of sequence numbers, real records)
-    /// at `log_pos = month_pos = seq`, where lookups by sequence number find them, with
-    /// counters to match; with `stand_ins`, also a stand-in record row for every other entry
+    /// Puts the samples of a synthetic log (`samples`, their sequence numbers; `entries`, as
+    /// `[seq, entryHash, balanceAfter, creditsUnits, creditsNanos, recordId]`, real records)
+    /// at `log_pos = month_pos = seq`, where lookups by sequence number find them, each with
+    /// a pass of its own holding its entry, with counters to match; with `stand_ins`, also a stand-in record row for every other entry
     /// (benchmarks and the rows-read tests only).
     #[allow(clippy::too_many_arguments)]
     pub async fn synthetic_records(
@@ -217,6 +220,7 @@ impl Store {
         submission_id: &str,
         size: u64,
         samples: &str,
+        entries: &str,
         now_ms: u64,
         period: &str,
         stand_ins: bool,
@@ -234,8 +238,16 @@ impl Store {
                 &[log_id.into(), submission_id.into(), Arg::Big(size), samples.into(), (&now).into(), Arg::Big(now_ms), (&prefix).into()],
             )?,
             self.stmt(
-                "UPDATE records SET log_pos = seq, month_pos = seq WHERE log_id = ?1 AND seq IN (SELECT value FROM json_each(?2))",
-                &[log_id.into(), samples.into()],
+                "UPDATE records SET log_pos = e.value ->> 0, month_pos = e.value ->> 0 \
+                 FROM json_each(?2) e WHERE records.log_id = ?1 AND records.id = e.value ->> 5",
+                &[log_id.into(), entries.into()],
+            )?,
+            self.stmt(
+                "INSERT INTO log_passes (log_id, end_pos, first_pos, verified_at, stamp_ms, entries) \
+                 SELECT ?1, (e.value ->> 0) + 1, e.value ->> 0, ?3, CAST(?4 AS INTEGER), \
+                   json_array(json_array(e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4)) \
+                 FROM json_each(?2) e WHERE true ON CONFLICT DO NOTHING",
+                &[log_id.into(), entries.into(), (&now).into(), Arg::Big(now_ms)],
             )?,
             self.stmt(
                 "UPDATE logs SET records_total = CAST(?2 AS INTEGER) WHERE id = ?1",

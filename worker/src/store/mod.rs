@@ -10,6 +10,7 @@ mod customers;
 mod deliveries;
 mod idempotency;
 mod logs;
+mod passes;
 mod records;
 mod tenants;
 mod tree;

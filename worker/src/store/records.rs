@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::passes;
 use super::{idem_guard, idem_guard_args, split, Arg, Claim, Store, WriteError};
 use crate::api::ApiError;
 
@@ -87,16 +88,38 @@ pub struct RecordRow {
     /// Position among the log's records in acceptance order.
     pub log_pos: Option<u64>,
     pub items_root: String,
+    /// The record's entry in its pass ([`pass_of!`]), moved into the fields above on read.
+    #[serde(default)]
+    pass: Option<String>,
+}
+
+impl RecordRow {
+    /// Fills the entry's fields from the record's pass when its own columns are empty.
+    fn resolved(mut self) -> Result<Self, ApiError> {
+        if let Some(e) = passes::entry(self.pass.take().as_deref())? {
+            self.seq = Some(e.seq);
+            self.entry_hash = Some(e.entry_hash);
+            self.balance_after = Some(e.balance_after);
+            self.verified_at = Some(e.verified_at);
+            self.stamp_ms = Some(e.stamp_ms);
+            self.credits_units = Some(e.credits_units);
+            self.credits_nanos = Some(e.credits_nanos);
+        }
+        Ok(self)
+    }
 }
 
 /// `SELECT` of [`RecordRow`]; a macro so queries are `concat!`ed at compile time, never formatted.
 macro_rules! select_record {
     () => {
-        "SELECT r.id, r.submission_id, r.idx, r.kind, r.amount, r.reason, r.reference_id, r.item, \
+        concat!(
+            "SELECT r.id, r.submission_id, r.idx, r.kind, r.amount, r.reason, r.reference_id, r.item, \
      r.item_hash, r.received_at, r.seq, r.entry_hash, r.balance_after, r.verified_at, r.stamp_ms, r.credits_units, r.credits_nanos, \
      r.failed_reason, r.log_id, \
-     l.subject_id, l.vendor_account_id, l.lease_until_ms, l.lease_upto, r.log_pos, s.items_root \
-     FROM records r JOIN logs l ON l.id = r.log_id JOIN submissions s ON s.id = r.submission_id "
+     l.subject_id, l.vendor_account_id, l.lease_until_ms, l.lease_upto, r.log_pos, s.items_root, ",
+            $crate::store::passes::pass_of!(),
+            " AS pass FROM records r JOIN logs l ON l.id = r.log_id JOIN submissions s ON s.id = r.submission_id "
+        )
     };
 }
 pub(crate) use select_record;
@@ -130,6 +153,27 @@ struct KeyRow {
 }
 
 impl Store {
+    /// Rows of [`select_record!`], their entries filled from their passes.
+    pub(crate) async fn records(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Vec<RecordRow>, ApiError> {
+        self.all::<RecordRow>(sql, args)
+            .await?
+            .into_iter()
+            .map(RecordRow::resolved)
+            .collect()
+    }
+
+    pub(crate) async fn record_first(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Option<RecordRow>, ApiError> {
+        Ok(self.records(sql, args).await?.into_iter().next())
+    }
+
     /// Writes a submission, its new logs, its records, the counters they change (the usage
     /// count's CHECK enforces the allowance) and the idempotent response in one batch. The
     /// response goes first and only if the claim is still this request's; every other statement
@@ -248,7 +292,7 @@ impl Store {
             select_record!(),
             "WHERE r.id = ?1 AND r.tenant_id = ?2 AND r.environment = ?3"
         );
-        self.first(sql, &[id.into(), tenant_id.into(), environment.into()])
+        self.record_first(sql, &[id.into(), tenant_id.into(), environment.into()])
             .await
     }
 
@@ -300,7 +344,7 @@ impl Store {
             "WHERE r.seqno >= s.first_seqno AND r.seqno < s.first_seqno + s.item_count \
              AND s.id = ?1 AND r.submission_id = ?1 ORDER BY r.idx"
         );
-        self.all(sql, &[submission_id.into()]).await
+        self.records(sql, &[submission_id.into()]).await
     }
 
     /// The record an `adjusts` names, in the same customer log.

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use vericord_core::merkle::tiles::TileId;
 
 use super::logs::bytes;
+use super::passes::{self, pass_of, seq_of};
 use super::{select_record, Arg, LogRow, RecordRow, Store};
 use crate::api::ApiError;
 
@@ -39,6 +40,30 @@ macro_rules! failed_in {
     };
 }
 
+/// The log `?1`'s positions sequenced or failed: every record below it is one or the other.
+macro_rules! sequenced_in {
+    () => {
+        "(SELECT f.size + f.records_failed FROM logs f WHERE f.id = ?1)"
+    };
+}
+
+/// The record `r` is an entry of the log `?1` whose `seq` is `$seq`. In a log without FAILED
+/// records `seq` is `log_pos`, so only logs with failures look up the record's pass.
+macro_rules! is_entry {
+    ($seq:literal) => {
+        concat!(
+            " r.failed_reason IS NULL AND r.log_pos < ",
+            sequenced_in!(),
+            " AND (",
+            failed_in!(),
+            " = 0 OR ",
+            seq_of!(),
+            $seq,
+            ") "
+        )
+    };
+}
+
 /// Entries `?2..?3` of the log `?1` as a range of `records_log_pos` (see [`failed_in!`]): rows
 /// read are the entries and at most the log's FAILED records more.
 macro_rules! seq_range {
@@ -46,7 +71,62 @@ macro_rules! seq_range {
         concat!(
             " r.log_pos >= CAST(?2 AS INTEGER) AND r.log_pos < CAST(?3 AS INTEGER) + ",
             failed_in!(),
-            " AND r.seq >= ?2 AND r.seq < ?3 "
+            " AND",
+            is_entry!(" BETWEEN CAST(?2 AS INTEGER) AND CAST(?3 AS INTEGER) - 1")
+        )
+    };
+}
+
+/// One entry as [`PackageEntry`], before its pass fills it.
+#[derive(Deserialize)]
+struct StoredEntry {
+    seq: Option<u64>,
+    id: String,
+    item: String,
+    item_hash: String,
+    balance_after: Option<String>,
+    entry_hash: Option<String>,
+    received_at: String,
+    amount: String,
+    reason: Option<String>,
+    reference_id: Option<String>,
+    pass: Option<String>,
+}
+
+impl TryFrom<StoredEntry> for PackageEntry {
+    type Error = ApiError;
+
+    fn try_from(s: StoredEntry) -> Result<Self, ApiError> {
+        let e = passes::entry(s.pass.as_deref())?;
+        let missing = || ApiError::internal("entry", "sequenced record without its entry");
+        let (seq, balance_after, entry_hash) = match (s.seq, s.balance_after, s.entry_hash, e) {
+            (Some(seq), Some(b), Some(h), _) => (seq, b, h),
+            (_, _, _, Some(e)) => (e.seq, e.balance_after, e.entry_hash),
+            _ => return Err(missing()),
+        };
+        Ok(PackageEntry {
+            seq,
+            id: s.id,
+            item: s.item,
+            item_hash: s.item_hash,
+            balance_after,
+            entry_hash,
+            received_at: s.received_at,
+            amount: s.amount,
+            reason: s.reason,
+            reference_id: s.reference_id,
+        })
+    }
+}
+
+/// `SELECT` of [`StoredEntry`] from `records r`.
+macro_rules! select_entry {
+    () => {
+        concat!(
+            "SELECT r.seq, r.id, r.item, r.item_hash, r.balance_after, r.entry_hash, r.received_at, r.amount, r.reason, \
+             r.reference_id, ",
+            pass_of!(),
+            " AS pass "
         )
     };
 }
@@ -176,13 +256,14 @@ impl Store {
 
     /// The entry with sequence number `seq`.
     pub async fn entry(&self, log_id: &str, seq: u64) -> Result<Option<RecordRow>, ApiError> {
-        self.first(
+        self.record_first(
             concat!(
                 select_record!(),
                 "WHERE r.log_id = ?1 AND r.log_pos >= CAST(?2 AS INTEGER) \
                  AND r.log_pos <= CAST(?2 AS INTEGER) + ",
                 failed_in!(),
-                " AND r.seq = ?2"
+                " AND",
+                is_entry!(" = CAST(?2 AS INTEGER)")
             ),
             &[log_id.into(), Arg::Big(seq)],
         )
@@ -198,7 +279,7 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<Vec<RecordRow>, ApiError> {
-        self.all(
+        self.records(
             concat!(
                 select_record!(),
                 "WHERE r.log_id = ?1 AND",
@@ -225,16 +306,23 @@ impl Store {
         to: u64,
         limit: u32,
     ) -> Result<Vec<PackageEntry>, ApiError> {
-        self.all(
-            concat!(
-                "SELECT r.seq, r.id, r.item, r.item_hash, r.balance_after, r.entry_hash, r.received_at, r.amount, r.reason, \
-                 r.reference_id FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
-                seq_range!(),
-                "ORDER BY r.log_pos LIMIT ?4"
-            ),
-            &[log_id.into(), Arg::Big(from), Arg::Big(to), Arg::Big(limit.into())],
-        )
-        .await
+        let rows: Vec<StoredEntry> = self
+            .all(
+                concat!(
+                    select_entry!(),
+                    "FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
+                    seq_range!(),
+                    "ORDER BY r.log_pos LIMIT ?4"
+                ),
+                &[
+                    log_id.into(),
+                    Arg::Big(from),
+                    Arg::Big(to),
+                    Arg::Big(limit.into()),
+                ],
+            )
+            .await?;
+        rows.into_iter().map(PackageEntry::try_from).collect()
     }
 
     /// Number of entries in `from..to` (sequence numbers are dense, so gaps show as a shortfall).
@@ -256,7 +344,11 @@ impl Store {
         let rows: Vec<SeqRow> = self
             .all(
                 concat!(
-                    "SELECT r.seq FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
+                    "SELECT CASE WHEN ",
+                    failed_in!(),
+                    " = 0 THEN r.log_pos ELSE ",
+                    seq_of!(),
+                    " END AS seq FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
                     seq_range!(),
                     "ORDER BY r.log_pos"
                 ),
@@ -276,17 +368,21 @@ impl Store {
         seqs: &[u64],
     ) -> Result<Vec<PackageEntry>, ApiError> {
         let list = serde_json::to_string(seqs).map_err(|e| ApiError::internal("seqs", e))?;
-        self.all(
-            concat!(
-                "SELECT r.seq, r.id, r.item, r.item_hash, r.balance_after, r.entry_hash, r.received_at, r.amount, r.reason, \
-                 r.reference_id FROM (SELECT DISTINCT value FROM json_each(?2)) j \
-                 JOIN records r INDEXED BY records_log_pos ON r.log_id = ?1 AND r.log_pos >= j.value \
-                   AND r.log_pos <= j.value + ",
-                failed_in!(),
-                " AND r.seq = j.value ORDER BY r.seq"
-            ),
-            &[log_id.into(), list.as_str().into()],
-        )
-        .await
+        let rows: Vec<StoredEntry> = self
+            .all(
+                concat!(
+                    select_entry!(),
+                    "FROM (SELECT DISTINCT value FROM json_each(?2)) j \
+                     JOIN records r INDEXED BY records_log_pos ON r.log_id = ?1 AND r.log_pos >= j.value \
+                       AND r.log_pos <= j.value + ",
+                    failed_in!(),
+                    " AND",
+                    is_entry!(" = j.value"),
+                    "ORDER BY r.log_pos"
+                ),
+                &[log_id.into(), list.as_str().into()],
+            )
+            .await?;
+        rows.into_iter().map(PackageEntry::try_from).collect()
     }
 }
