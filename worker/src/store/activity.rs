@@ -49,6 +49,19 @@ fn status_group(status: Option<&str>) -> Option<&str> {
     })
 }
 
+/// The record `r` (joined to its log `l`) has the stored state `$p` names, or `$p` is NULL.
+/// The log's records below `size + records_failed` are sequenced or failed (passes take them
+/// in acceptance order), so the state needs nothing of the record's pass.
+macro_rules! status_is {
+    ($p:literal) => {
+        concat!(
+            " (", $p, " IS NULL OR (", $p, " = 'verified' AND r.failed_reason IS NULL AND r.log_pos < l.size + l.records_failed) \
+             OR (", $p, " = 'failed' AND r.failed_reason IS NOT NULL) \
+             OR (", $p, " = 'pending' AND r.failed_reason IS NULL AND r.log_pos >= l.size + l.records_failed)) "
+        )
+    };
+}
+
 /// An amount's exact order as an integer of nano-units (deltas are below 10^18 nano-units, so
 /// it fits SQLite's 64-bit integers): sign, integer digits and nine fractional digits.
 macro_rules! amount_key {
@@ -89,9 +102,9 @@ impl Store {
             concat!(
                 select_record!(),
                 "WHERE r.log_id = ?1 \
-                 AND (?2 IS NULL OR (?2 = 'verified' AND r.failed_reason IS NULL AND r.log_pos < l.size + l.records_failed) OR (?2 = 'failed' AND r.failed_reason IS NOT NULL) \
-                      OR (?2 = 'pending' AND r.failed_reason IS NULL AND r.log_pos >= l.size + l.records_failed)) \
-                 AND (?3 IS NULL OR r.reason = ?3) AND (?4 IS NULL OR r.received_at >= ?4) AND (?5 IS NULL OR r.received_at < ?5) \
+                 AND",
+                status_is!("?2"),
+                "AND (?3 IS NULL OR r.reason = ?3) AND (?4 IS NULL OR r.received_at >= ?4) AND (?5 IS NULL OR r.received_at < ?5) \
                  AND (?6 IS NULL OR r.id = ?6 OR instr(COALESCE(r.reference_id, ''), ?6) > 0 OR instr(COALESCE(r.reason, ''), ?6) > 0) \
                  ORDER BY CASE WHEN ?8 = 'asc' THEN ",
                 record_key!(),
@@ -131,9 +144,9 @@ impl Store {
             concat!(
                 select_record!(),
                 "WHERE r.log_id = ?1 AND r.log_pos > ?2 \
-                 AND (?3 IS NULL OR (?3 = 'verified' AND r.failed_reason IS NULL AND r.log_pos < l.size + l.records_failed) OR (?3 = 'failed' AND r.failed_reason IS NOT NULL) \
-                      OR (?3 = 'pending' AND r.failed_reason IS NULL AND r.log_pos >= l.size + l.records_failed)) \
-                 ORDER BY r.log_pos LIMIT ?4"
+                 AND",
+                status_is!("?3"),
+                "ORDER BY r.log_pos LIMIT ?4"
             ),
             &[
                 log_id.into(),

@@ -11,24 +11,42 @@ use serde::Deserialize;
 
 use crate::api::ApiError;
 
+/// `$expr` of the pass covering the record `r` (as `q`), or NULL where none covers it: the
+/// first pass ending after the record's position, if it starts at or before it.
+macro_rules! covering_pass {
+    ($expr:literal) => {
+        concat!(
+            "(SELECT CASE WHEN q.first_pos <= r.log_pos THEN ",
+            $expr,
+            " END FROM log_passes q WHERE q.log_id = r.log_id AND q.end_pos > r.log_pos \
+             ORDER BY q.end_pos LIMIT 1)"
+        )
+    };
+}
+
 /// The entry of the record `r` as its pass stored it, `[stamp_ms, verified_at, entry]` (the
 /// entry null when the record FAILED), or NULL: not sequenced yet, or sequenced before 0014.
 macro_rules! pass_of {
     () => {
-        "CASE WHEN r.seq IS NULL AND r.failed_reason IS NULL THEN \
-           (SELECT CASE WHEN q.first_pos <= r.log_pos \
-              THEN json_array(q.stamp_ms, q.verified_at, q.entries -> (r.log_pos - q.first_pos)) END \
-            FROM log_passes q WHERE q.log_id = r.log_id AND q.end_pos > r.log_pos ORDER BY q.end_pos LIMIT 1) END"
+        concat!(
+            "CASE WHEN r.seq IS NULL AND r.failed_reason IS NULL THEN ",
+            $crate::store::passes::covering_pass!(
+                "json_array(q.stamp_ms, q.verified_at, q.entries -> (r.log_pos - q.first_pos))"
+            ),
+            " END"
+        )
     };
 }
-pub(crate) use pass_of;
+pub(crate) use {covering_pass, pass_of};
 
 /// The sequence number of the record `r` (NULL unless it is an entry), for `WHERE` clauses.
 macro_rules! seq_of {
     () => {
-        "COALESCE(r.seq, CASE WHEN r.failed_reason IS NULL THEN \
-           (SELECT CASE WHEN q.first_pos <= r.log_pos THEN q.entries -> (r.log_pos - q.first_pos) ->> 0 END \
-            FROM log_passes q WHERE q.log_id = r.log_id AND q.end_pos > r.log_pos ORDER BY q.end_pos LIMIT 1) END)"
+        concat!(
+            "COALESCE(r.seq, CASE WHEN r.failed_reason IS NULL THEN ",
+            $crate::store::passes::covering_pass!("q.entries -> (r.log_pos - q.first_pos) ->> 0"),
+            " END)"
+        )
     };
 }
 pub(crate) use seq_of;

@@ -147,6 +147,19 @@ struct Count {
 }
 
 impl Store {
+    /// Rows of [`select_entry!`], their entries filled from their passes.
+    async fn package_rows(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Vec<PackageEntry>, ApiError> {
+        self.all::<StoredEntry>(sql, args)
+            .await?
+            .into_iter()
+            .map(PackageEntry::try_from)
+            .collect()
+    }
+
     /// A log's head by id, within a tenant and environment.
     pub async fn log_head(
         &self,
@@ -306,23 +319,21 @@ impl Store {
         to: u64,
         limit: u32,
     ) -> Result<Vec<PackageEntry>, ApiError> {
-        let rows: Vec<StoredEntry> = self
-            .all(
-                concat!(
-                    select_entry!(),
-                    "FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
-                    seq_range!(),
-                    "ORDER BY r.log_pos LIMIT ?4"
-                ),
-                &[
-                    log_id.into(),
-                    Arg::Big(from),
-                    Arg::Big(to),
-                    Arg::Big(limit.into()),
-                ],
-            )
-            .await?;
-        rows.into_iter().map(PackageEntry::try_from).collect()
+        self.package_rows(
+            concat!(
+                select_entry!(),
+                "FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
+                seq_range!(),
+                "ORDER BY r.log_pos LIMIT ?4"
+            ),
+            &[
+                log_id.into(),
+                Arg::Big(from),
+                Arg::Big(to),
+                Arg::Big(limit.into()),
+            ],
+        )
+        .await
     }
 
     /// Number of entries in `from..to` (sequence numbers are dense, so gaps show as a shortfall).
@@ -368,21 +379,19 @@ impl Store {
         seqs: &[u64],
     ) -> Result<Vec<PackageEntry>, ApiError> {
         let list = serde_json::to_string(seqs).map_err(|e| ApiError::internal("seqs", e))?;
-        let rows: Vec<StoredEntry> = self
-            .all(
-                concat!(
-                    select_entry!(),
-                    "FROM (SELECT DISTINCT value FROM json_each(?2)) j \
-                     JOIN records r INDEXED BY records_log_pos ON r.log_id = ?1 AND r.log_pos >= j.value \
-                       AND r.log_pos <= j.value + ",
-                    failed_in!(),
-                    " AND",
-                    is_entry!(" = j.value"),
-                    "ORDER BY r.log_pos"
-                ),
-                &[log_id.into(), list.as_str().into()],
-            )
-            .await?;
-        rows.into_iter().map(PackageEntry::try_from).collect()
+        self.package_rows(
+            concat!(
+                select_entry!(),
+                "FROM (SELECT DISTINCT value FROM json_each(?2)) j \
+                 JOIN records r INDEXED BY records_log_pos ON r.log_id = ?1 AND r.log_pos >= j.value \
+                   AND r.log_pos <= j.value + ",
+                failed_in!(),
+                " AND",
+                is_entry!(" = j.value"),
+                "ORDER BY r.log_pos"
+            ),
+            &[log_id.into(), list.as_str().into()],
+        )
+        .await
     }
 }
