@@ -14,11 +14,12 @@ export function machine() {
 }
 
 /** A 100-delta batch body over `customers` customers, as exact JSON text. */
-export function batchBody(customers, seed) {
+export function batchBody(customers, seed, { references = true } = {}) {
   const deltas = [];
   for (let i = 0; i < 100; i++) {
     const cents = ((seed * 100 + i) % 9_999) - 4_999 || 1;
-    deltas.push(`{"customerId":"cust_${(seed + i) % customers}","delta":${(cents / 100).toFixed(2)},"reason":"usage","referenceId":"r${seed}_${i}","metadata":{"model":"m-1","tokens":${i * 37}}}`);
+    const ref = references ? `,"referenceId":"r${seed}_${i}"` : '';
+    deltas.push(`{"customerId":"cust_${(seed + i) % customers}","delta":${(cents / 100).toFixed(2)},"reason":"usage"${ref},"metadata":{"model":"m-1","tokens":${i * 37}}}`);
   }
   return `{"deltas":[${deltas.join(',')}]}`;
 }

@@ -71,8 +71,15 @@ async function rowsPerRecord() {
 
 // Rows written per record, counting everything: accepting 100-delta batches over 50 customers
 // with an Idempotency-Key (X-D1-Rows-Written of each response), then sequencing them with one
-// drain per customer (the bench drain route's rowsWritten).
+// drain per customer (the bench drain route's rowsWritten). Then the same for the other mixes
+// (MIXES=customers:references,…; default 50:1,100:1,50:0,100:0 — 100 customers a batch is what
+// the SDK's summary coordinator sends, one delta per customer and window, each with a referenceId).
 async function acceptAndSequence() {
+  const mixes = (process.env.MIXES ?? '50:1,100:1,50:0,100:0').split(',').map((m) => m.split(':').map(Number));
+  for (const [customers, references] of mixes) await acceptMix(customers, references === 1);
+}
+
+async function acceptMix(customers, references) {
   const w = await startWorker({ vars: { BENCH_ROUTES: '1', SEQUENCE_AFTER_RESPONSE: 'false' } });
   try {
     const t = await createTenant(w.baseUrl, { name: 'Accept', rateLimitPerMinute: 1_000_000 });
@@ -81,20 +88,20 @@ async function acceptAndSequence() {
     let accepted = 0;
     let acceptRows = 0;
     for (let b = 0; b < batches; b++) {
-      const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', batchBody(50, b * 100), { 'idempotency-key': `accept-${b}` });
+      const r = await api(w.baseUrl, key, 'POST', '/api/v1/balance/delta/batch', batchBody(customers, b * 100, { references }), { 'idempotency-key': `accept-${b}` });
       if (r.status !== 201) throw new Error(JSON.stringify(r.body));
       accepted += 100;
       acceptRows += Number(r.headers.get('x-d1-rows-written'));
     }
     let appended = 0;
     let seqRows = 0;
-    for (let c = 0; c < 50; c++) {
+    for (let c = 0; c < customers; c++) {
       const d = await api(w.baseUrl, key, 'POST', `/bench/drain/cust_${c}`);
       appended += d.body.data.appended;
       seqRows += d.body.data.rowsWritten;
     }
     if (appended !== accepted) throw new Error(`${appended} of ${accepted} sequenced`);
-    say(`rows written per record: accept ${(acceptRows / accepted).toFixed(2)} (${batches} batches of 100 deltas over 50 customers, with an Idempotency-Key), sequencing ${(seqRows / appended).toFixed(2)} (one drain per customer, ${accepted / 50} records each) → ${((acceptRows + seqRows) / accepted).toFixed(2)} in all`);
+    say(`rows written per record: accept ${(acceptRows / accepted).toFixed(2)} (${batches} batches of 100 deltas over ${customers} customers, ${references ? 'each with' : 'none with'} a referenceId, with an Idempotency-Key), sequencing ${(seqRows / appended).toFixed(2)} (one drain per customer, ${accepted / customers} records each) → ${((acceptRows + seqRows) / accepted).toFixed(2)} in all`);
   } finally {
     await w.stop();
   }
