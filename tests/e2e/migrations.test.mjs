@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWorker, applyMigrations, migratedD1 } from './harness.mjs';
-import { createTenant, batch, emit, get, d1 } from './fixtures.mjs';
+import { createTenant, batch, emit, get, d1, sql } from './fixtures.mjs';
 
 const deltas = (customers, n, tag) =>
   `{"deltas":[${Array.from({ length: n }, (_, i) => `{"customerId":"m${i % customers}","delta":${i + 1}.25,"reason":"${tag} ${i}"}`).join(',')}]}`;
@@ -24,6 +24,28 @@ async function monthPages(w, key) {
     pages.push(items);
     if (!pagination.hasMore) return { pages, month: r.body.data.period };
     assert.ok(page < 50);
+  }
+}
+
+/** An OPEN Shared Record link on customer m0's log (as the link routes make it), by SQL. */
+async function openLink(persistDir, tenantId) {
+  const handle = `cus_${'m'.repeat(32)}`;
+  await d1(persistDir, `INSERT INTO access_links (handle, log_id, tenant_id, environment, policy, code_mac, code_set_at, state, created_at)
+    SELECT ${sql(handle)}, id, tenant_id, environment, 'OPEN', '${'0'.repeat(64)}', '2026-01-01T00:00:00.000Z', 'active', '2026-01-01T00:00:00.000Z'
+    FROM logs WHERE tenant_id = ${sql(tenantId)} AND subject_id = 'm0'`);
+  return handle;
+}
+
+/** Every page (of 4) of the link's history: the entries as close packages read them. */
+async function history(w, handle) {
+  const pages = [];
+  for (let after; ;) {
+    const r = await get(w.baseUrl, undefined, `/api/v1/c/${handle}/history?limit=4${after === undefined ? '' : `&after=${after}`}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    pages.push(r.body.data.entries);
+    if (r.body.data.pagination.nextAfter == null) return pages;
+    after = r.body.data.pagination.nextAfter;
+    assert.ok(pages.length < 50);
   }
 }
 
@@ -120,6 +142,7 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
   const anchors = [];
   let key;
   let before;
+  let handle;
   const receipts = async (ids) => {
     const out = [];
     for (const id of ids) {
@@ -141,15 +164,19 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
     before = await statuses(w, key, anchors);
     before.months = await monthPages(w, key);
     before.receipts = await receipts(before.flatMap((a) => a.deltas.map((d) => d.recordId)));
+    handle = await openLink(persistDir, t.id);
+    before.history = await history(w, handle);
   } finally {
     await w.stop();
   }
+  assert.equal(before.history.flat().length, 9, 'm0 has 3 + 4 + 2 entries');
   const [passes] = await d1(persistDir, `SELECT COUNT(*) AS n, SUM(json_array_length(entries)) AS entries FROM log_passes`);
   assert.ok(passes.n >= 2 && passes.entries === 16, JSON.stringify(passes));
   const [own] = await d1(persistDir, `SELECT COUNT(*) AS n FROM records WHERE seq IS NOT NULL`);
   assert.equal(own.n, 0, 'sequencing wrote no record row');
 
-  // Back to schema 13: every entry in its record row, as older code wrote it.
+  // Back to schema 13: every entry in its record row, as older code wrote it (0015 gives
+  // those records passes of their own, with their content).
   await d1(persistDir, `
     UPDATE records SET seq = p.entries -> (records.log_pos - p.first_pos) ->> 0,
       entry_hash = p.entries -> (records.log_pos - p.first_pos) ->> 1,
@@ -159,7 +186,7 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
       verified_at = p.verified_at, stamp_ms = p.stamp_ms
     FROM log_passes p WHERE p.log_id = records.log_id AND records.log_pos >= p.first_pos AND records.log_pos < p.end_pos;
     DROP TABLE log_passes;
-    DELETE FROM d1_migrations WHERE name = '0014_log_passes.sql';
+    DELETE FROM d1_migrations WHERE name IN ('0014_log_passes.sql', '0015_pass_content.sql');
     UPDATE meta SET value = '13' WHERE key = 'schema_version';`);
   await applyMigrations(persistDir);
   w = await startWorker({ persistDir });
@@ -167,6 +194,7 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
     const after = await statuses(w, key, anchors);
     after.months = await monthPages(w, key);
     after.receipts = await receipts(after.flatMap((a) => a.deltas.map((d) => d.recordId)));
+    after.history = await history(w, handle);
     assert.deepEqual(after, before);
     // New passes go on where the record rows left off: sequence numbers and balances continue.
     const r = await batch(w.baseUrl, key, deltas(2, 6, 'after'));
@@ -183,7 +211,55 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
     assert.deepEqual(page.map((d) => d.sequenceNumber), [m0.length + 2, m0.length + 1, m0.length, m0.length - 1, m0.length - 2].map(String));
     const [rows] = await d1(persistDir, `SELECT (SELECT COUNT(*) FROM records WHERE seq IS NOT NULL) AS own,
       (SELECT SUM(json_array_length(entries)) FROM log_passes) AS passed`);
-    assert.deepEqual(rows, { own: 16, passed: 6 });
+    assert.deepEqual(rows, { own: 16, passed: 16 + 6 });
+    // The history reads old and new entries alike, from passes alone.
+    const all = (await history(w, handle)).flat();
+    assert.deepEqual(all.map((e) => e.seq), Array.from({ length: m0.length + 3 }, (_, i) => i));
+    assert.deepEqual(all.slice(0, m0.length), before.history.flat());
+  } finally {
+    await w.stop();
+    rmSync(persistDir, { recursive: true, force: true });
+  }
+});
+
+test('0015 pass content: passes written before it read the same entries after it, from passes alone', async () => {
+  const persistDir = mkdtempSync(join(tmpdir(), 'vericord-migrate-'));
+  await migratedD1(persistDir);
+  let w = await startWorker({ persistDir });
+  let key;
+  let handle;
+  let before;
+  try {
+    const t = await createTenant(w.baseUrl, { name: 'Migrations 0015', rateLimitPerMinute: 100_000 });
+    key = t.keys.sandbox;
+    const anchors = [];
+    for (const n of [6, 3, 9]) {
+      const r = await batch(w.baseUrl, key, deltas(3, n, `q${anchors.length}`));
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      anchors.push(r.body.data.anchorId);
+    }
+    await statuses(w, key, anchors);
+    handle = await openLink(persistDir, t.id);
+    before = await history(w, handle);
+  } finally {
+    await w.stop();
+  }
+  assert.equal(before.flat().length, 6, 'm0 has 2 + 1 + 3 entries');
+  // Back to schema 14: passes hold only what sequencing computed.
+  await d1(persistDir, `
+    UPDATE log_passes SET entries = (SELECT json_group_array(CASE WHEN e.type = 'array' THEN
+      json_array(e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4) END ORDER BY e.key)
+      FROM json_each(log_passes.entries) e);
+    DELETE FROM d1_migrations WHERE name = '0015_pass_content.sql';
+    UPDATE meta SET value = '14' WHERE key = 'schema_version';`);
+  const [stripped] = await d1(persistDir, `SELECT MAX(json_array_length(entries -> 0)) AS n FROM log_passes`);
+  assert.equal(stripped.n, 5);
+  await applyMigrations(persistDir);
+  w = await startWorker({ persistDir });
+  try {
+    assert.deepEqual(await history(w, handle), before);
+    const [rows] = await d1(persistDir, `SELECT MIN(json_array_length(entries -> 0)) AS n, (SELECT COUNT(*) FROM records WHERE seq IS NOT NULL) AS own FROM log_passes`);
+    assert.deepEqual(rows, { n: 12, own: 0 });
   } finally {
     await w.stop();
     rmSync(persistDir, { recursive: true, force: true });

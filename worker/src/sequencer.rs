@@ -91,8 +91,9 @@ fn delta_event(
     })
 }
 
-/// Records per commit, across all logs of a drain (one D1 batch).
-const PASS_RECORDS: u32 = 200;
+/// Records per commit, across all logs of a drain (one D1 batch); a pass's span is at most
+/// this, which the reads of its entries rely on (`store::passes`).
+const PASS_RECORDS: u32 = crate::store::MAX_PASS_SPAN;
 /// Claim rounds per drain: later arrivals are left to the next trigger.
 const MAX_ROUNDS: usize = 20;
 
@@ -383,6 +384,12 @@ fn pass(
                 }
                 out.verified.push(Verified {
                     id: p.id.clone(),
+                    item: p.item.clone(),
+                    item_hash: p.item_hash.clone(),
+                    received_at: p.received_at.clone(),
+                    amount: p.amount.clone(),
+                    reason: p.reason.clone(),
+                    reference_id: p.reference_id.clone(),
                     pos: p.log_pos,
                     seq: entry.seq,
                     entry_hash: hash.to_hex(),

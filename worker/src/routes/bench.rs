@@ -223,6 +223,12 @@ pub async fn synthetic_log(
             let credits = (i64::try_from(seq + 1).unwrap_or(i64::MAX), 0);
             verified.push(Verified {
                 id,
+                item: records.last().map(|r| r.item.clone()).unwrap_or_default(),
+                item_hash: item_hash.to_hex(),
+                received_at: now.clone(),
+                amount: "1".into(),
+                reason: Some("synthetic".into()),
+                reference_id: None,
                 pos: seq,
                 seq,
                 entry_hash: hash.to_hex(),

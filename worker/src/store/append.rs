@@ -15,9 +15,15 @@ use serde_json::{json, Value};
 use super::{written, Arg, Store, WriteError};
 use crate::api::ApiError;
 
-/// A verified record's entry, kept in its pass's row.
+/// A verified record's entry, kept in its pass's row with the record as packages show it.
 pub struct Verified {
     pub id: String,
+    pub item: String,
+    pub item_hash: String,
+    pub received_at: String,
+    pub amount: String,
+    pub reason: Option<String>,
+    pub reference_id: Option<String>,
     /// The record's position in its log (acceptance order).
     pub pos: u64,
     pub seq: u64,
@@ -311,8 +317,8 @@ impl Store {
     }
 }
 
-/// A pass's entries by log position from `first_pos`: `[seq, entryHash, balanceAfter,
-/// creditsUnits, creditsNanos]`, or null where the record FAILED (see `store::records`).
+/// A pass's elements by log position from `first_pos` (laid out in `store::passes`), null
+/// where the record FAILED.
 fn entries(a: &Append<'_>) -> Result<Value, WriteError> {
     let n = a.end_pos.saturating_sub(a.first_pos);
     let mut out = vec![Value::Null; usize::try_from(n).unwrap_or(0)];
@@ -329,7 +335,14 @@ fn entries(a: &Append<'_>) -> Result<Value, WriteError> {
             v.entry_hash,
             v.balance_after,
             v.credits.0,
-            v.credits.1
+            v.credits.1,
+            v.id,
+            v.item,
+            v.item_hash,
+            v.received_at,
+            v.amount,
+            v.reason,
+            v.reference_id
         ]);
     }
     Ok(Value::Array(out))

@@ -42,6 +42,7 @@ pub struct PendingRow {
     pub submission_id: String,
     pub kind: String,
     pub amount: String,
+    pub reason: Option<String>,
     pub reference_id: Option<String>,
     pub received_at: String,
     pub item: String,
@@ -137,7 +138,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<PendingRow>, ApiError> {
         self.all(
-            "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reference_id, r.received_at, r.item, r.item_hash, s.items_root, r.log_pos \
+            "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reason, r.reference_id, r.received_at, r.item, r.item_hash, s.items_root, r.log_pos \
              FROM logs l JOIN records r INDEXED BY records_log_pos \
                ON r.log_id = l.id AND r.log_pos >= l.size + l.records_failed AND r.log_pos < l.lease_upto \
              JOIN submissions s ON s.id = r.submission_id \
@@ -237,17 +238,23 @@ impl Store {
                  FROM n JOIN logs l ON l.id = ?1 WHERE i NOT IN (SELECT value FROM json_each(?4))",
                 &[log_id.into(), submission_id.into(), Arg::Big(size), samples.into(), (&now).into(), Arg::Big(now_ms), (&prefix).into()],
             )?,
+            // The samples carry their entries in their own columns, as records sequenced
+            // before 0014 do, and passes are built from the rows as 0015 built those: a pass
+            // per sample when there are no stand-ins (positions between them are empty).
             self.stmt(
-                "UPDATE records SET log_pos = e.value ->> 0, month_pos = e.value ->> 0 \
+                "UPDATE records SET log_pos = e.value ->> 0, month_pos = e.value ->> 0, seq = e.value ->> 0, \
+                   entry_hash = e.value ->> 1, balance_after = e.value ->> 2, credits_units = e.value ->> 3, \
+                   credits_nanos = e.value ->> 4, verified_at = ?3, stamp_ms = CAST(?4 AS INTEGER) \
                  FROM json_each(?2) e WHERE records.log_id = ?1 AND records.id = e.value ->> 5",
-                &[log_id.into(), entries.into()],
+                &[log_id.into(), entries.into(), (&now).into(), Arg::Big(now_ms)],
             )?,
             self.stmt(
                 "INSERT INTO log_passes (log_id, end_pos, first_pos, verified_at, stamp_ms, entries) \
-                 SELECT ?1, (e.value ->> 0) + 1, e.value ->> 0, ?3, CAST(?4 AS INTEGER), \
-                   json_array(json_array(e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4)) \
-                 FROM json_each(?2) e WHERE true ON CONFLICT DO NOTHING",
-                &[log_id.into(), entries.into(), (&now).into(), Arg::Big(now_ms)],
+                 SELECT r.log_id, MAX(r.log_pos) + 1, MIN(r.log_pos), MAX(r.verified_at), MAX(r.stamp_ms), \
+                   json_group_array(json_array(r.seq, r.entry_hash, r.balance_after, r.credits_units, r.credits_nanos, \
+                     r.id, r.item, r.item_hash, r.received_at, r.amount, r.reason, r.reference_id) ORDER BY r.log_pos) \
+                 FROM records r WHERE r.log_id = ?1 GROUP BY r.log_pos / CAST(?2 AS INTEGER)",
+                &[log_id.into(), Arg::Big(if stand_ins { super::MAX_PASS_SPAN.into() } else { 1 })],
             )?,
             self.stmt(
                 "UPDATE logs SET records_total = CAST(?2 AS INTEGER) WHERE id = ?1",

@@ -24,6 +24,7 @@ pub use customers::*;
 pub use deliveries::*;
 pub use idempotency::*;
 pub use logs::*;
+pub use passes::MAX_PASS_SPAN;
 pub use records::*;
 pub use tenants::*;
 pub use tree::PackageEntry;

@@ -6,9 +6,20 @@
 //! that pass starts at or before `p`: one primary-key seek, whatever the log's length.
 //! Records sequenced before 0014 carry their own columns (`records.seq` and the rest), which
 //! win when set.
+//!
+//! Since 0015 a pass's element also carries the record as a close package shows it (see
+//! [`select_pass_entry!`]), so reading a log's entries reads its passes alone: a row per
+//! pass, not two per record. 0015 gave the passes before it the same content, and the
+//! records sequenced before 0014 passes of their own (each element with its own stamp).
+//!
+//! An element: `[seq, entryHash, balanceAfter, creditsUnits, creditsNanos, id, item, itemHash,
+//! receivedAt, amount, reason, referenceId]`, then `stamp_ms, verified_at` where they differ
+//! from the pass's (passes 0015 built from record rows), or null for a FAILED record.
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use super::tree::PackageEntry;
 use crate::api::ApiError;
 
 /// `$expr` of the pass covering the record `r` (as `q`), or NULL where none covers it: the
@@ -31,7 +42,9 @@ macro_rules! pass_of {
         concat!(
             "CASE WHEN r.seq IS NULL AND r.failed_reason IS NULL THEN ",
             $crate::store::passes::covering_pass!(
-                "json_array(q.stamp_ms, q.verified_at, q.entries -> (r.log_pos - q.first_pos))"
+                "json_array(COALESCE(q.entries -> (r.log_pos - q.first_pos) ->> 12, q.stamp_ms), \
+                   COALESCE(q.entries -> (r.log_pos - q.first_pos) ->> 13, q.verified_at), \
+                   q.entries -> (r.log_pos - q.first_pos))"
             ),
             " END"
         )
@@ -51,6 +64,108 @@ macro_rules! seq_of {
 }
 pub(crate) use seq_of;
 
+/// Most log positions one pass covers: the sequencer takes at most this many records a pass,
+/// and 0015 cut the records sequenced before 0014 into passes of at most this many.
+pub const MAX_PASS_SPAN: u32 = 200;
+
+/// The passes of the log `?1` covering any log position in `[$from, $to)`: passes follow each
+/// other along the log, so they end after `$from` and at the latest where the pass covering
+/// `$to - 1` ends (one seek; none covers it when the range runs past what is sequenced).
+/// Rows read are exactly those passes, whatever the log's length.
+macro_rules! passes_over {
+    ($from:literal, $to:literal) => {
+        concat!(
+            " q.log_id = ?1 AND q.end_pos > ",
+            $from,
+            " AND q.end_pos <= COALESCE((SELECT b.end_pos FROM log_passes b WHERE b.log_id = ?1 AND b.end_pos >= ",
+            $to,
+            " ORDER BY b.end_pos LIMIT 1), 9223372036854775807) "
+        )
+    };
+}
+
+pub(crate) use passes_over;
+
+/// A pass row as the entry reads take it: whole, since D1 counts every element `json_each`
+/// visits as a row read, and a pass is one.
+#[derive(Deserialize)]
+pub struct PassRow {
+    entries: String,
+}
+
+/// A pass element as [`PackageEntry`] shows it (the stamp and verification time that 0015
+/// adds to elements built from record rows are not shown).
+#[derive(Deserialize)]
+struct Element(
+    u64,
+    String,
+    String,
+    IgnoredAny,
+    IgnoredAny,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    #[serde(default)] IgnoredAny,
+    #[serde(default)] IgnoredAny,
+);
+
+fn elements(text: &str) -> Result<Vec<Option<Element>>, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+/// The entries of `passes` (in log order) whose `seq` `keep` accepts, in `seq` order, at most
+/// `limit`.
+pub fn package_entries(
+    passes: Vec<PassRow>,
+    keep: impl Fn(u64) -> bool,
+    limit: usize,
+) -> Result<Vec<PackageEntry>, ApiError> {
+    let mut out = Vec::new();
+    for p in passes {
+        let elements = elements(&p.entries).map_err(|e| ApiError::internal("log pass", e))?;
+        for Element(
+            seq,
+            entry_hash,
+            balance_after,
+            _,
+            _,
+            id,
+            item,
+            item_hash,
+            received_at,
+            amount,
+            reason,
+            reference_id,
+            _,
+            _,
+        ) in elements.into_iter().flatten()
+        {
+            if out.len() == limit {
+                return Ok(out);
+            }
+            if keep(seq) {
+                out.push(PackageEntry {
+                    seq,
+                    id,
+                    item,
+                    item_hash,
+                    balance_after,
+                    entry_hash,
+                    received_at,
+                    amount,
+                    reason,
+                    reference_id,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// What a pass computed for one record.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -63,8 +178,16 @@ pub struct Entry {
     pub verified_at: String,
 }
 
+/// `[stamp_ms, verified_at, element]`; the element's content (index 5 on) is read elsewhere.
 #[derive(Deserialize)]
-struct Stored(u64, String, Option<(u64, String, String, i64, i64)>);
+struct Stored(u64, String, Option<Vec<serde_json::Value>>);
+
+fn field<T: serde::de::DeserializeOwned>(
+    e: &[serde_json::Value],
+    i: usize,
+) -> Result<T, serde_json::Error> {
+    T::deserialize(e.get(i).unwrap_or(&serde_json::Value::Null))
+}
 
 /// Decodes [`pass_of!`]'s column: `None` when there is no entry (NULL, or a FAILED record).
 pub fn entry(pass: Option<&str>) -> Result<Option<Entry>, ApiError> {
@@ -74,17 +197,19 @@ pub fn entry(pass: Option<&str>) -> Result<Option<Entry>, ApiError> {
 
 fn decode(text: &str) -> Result<Option<Entry>, serde_json::Error> {
     let Stored(stamp_ms, verified_at, entry) = serde_json::from_str(text)?;
-    Ok(entry.map(
-        |(seq, entry_hash, balance_after, credits_units, credits_nanos)| Entry {
-            seq,
-            entry_hash,
-            balance_after,
-            credits_units,
-            credits_nanos,
-            stamp_ms,
-            verified_at,
-        },
-    ))
+    entry
+        .map(|e| {
+            Ok(Entry {
+                seq: field(&e, 0)?,
+                entry_hash: field(&e, 1)?,
+                balance_after: field(&e, 2)?,
+                credits_units: field(&e, 3)?,
+                credits_nanos: field(&e, 4)?,
+                stamp_ms,
+                verified_at,
+            })
+        })
+        .transpose()
 }
 
 #[cfg(test)]
@@ -111,7 +236,45 @@ mod tests {
             (1_700_000_000_000, "0xab")
         );
         assert_eq!(decode(r#"[1,"t",null]"#).unwrap(), None);
+        // Content after the entry (0015) is read elsewhere, and a short element is an error.
+        let full = r#"[5,"v",[1,"0xcd","2",2,0,"rec_1","{}","0x01","t0","2",null,"ref"]]"#;
+        assert_eq!(decode(full).unwrap().unwrap().seq, 1);
+        assert!(decode(r#"[5,"v",[1,"0xcd"]]"#).is_err());
         assert_eq!(entry(None).unwrap(), None);
         assert!(decode("[1,").is_err());
+    }
+
+    fn pass(entries: &str) -> PassRow {
+        PassRow {
+            entries: entries.into(),
+        }
+    }
+
+    #[test]
+    fn package_entries_skip_failures_keep_the_range_and_stop_at_the_limit() {
+        let el = |seq: u64| {
+            format!(
+                r#"[{seq},"0xe{seq}","{seq}",0,0,"rec_{seq}","{{}}","0x{seq}","t","1",null,"r{seq}"]"#
+            )
+        };
+        // 0015's elements from record rows carry a stamp and a time more.
+        let legacy = r#"[0,"0xe0","0",0,0,"rec_0","{}","0x0","t","1","why",null,7,"v"]"#;
+        let passes = vec![
+            pass(&format!("[{legacy},null,{}]", el(1))),
+            pass(&format!("[{},{}]", el(2), el(3))),
+        ];
+        let got = package_entries(passes, |s| s >= 1, 2).unwrap();
+        assert_eq!(got.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            (got[1].id.as_str(), got[1].reference_id.as_deref()),
+            ("rec_2", Some("r2"))
+        );
+        let all = package_entries(vec![pass(&format!("[{legacy}]"))], |_| true, 9).unwrap();
+        assert_eq!(
+            (all[0].reason.as_deref(), all[0].item.as_str()),
+            (Some("why"), "{}")
+        );
+        assert!(elements("[[1]]").is_err());
+        assert!(elements(&format!("[{},7]", el(1))).is_err());
     }
 }

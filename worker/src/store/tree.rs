@@ -4,7 +4,7 @@ use serde::Deserialize;
 use vericord_core::merkle::tiles::TileId;
 
 use super::logs::bytes;
-use super::passes::{self, pass_of, seq_of};
+use super::passes::{self, passes_over, seq_of};
 use super::{select_record, Arg, LogRow, RecordRow, Store};
 use crate::api::ApiError;
 
@@ -77,60 +77,6 @@ macro_rules! seq_range {
     };
 }
 
-/// One entry as [`PackageEntry`], before its pass fills it.
-#[derive(Deserialize)]
-struct StoredEntry {
-    seq: Option<u64>,
-    id: String,
-    item: String,
-    item_hash: String,
-    balance_after: Option<String>,
-    entry_hash: Option<String>,
-    received_at: String,
-    amount: String,
-    reason: Option<String>,
-    reference_id: Option<String>,
-    pass: Option<String>,
-}
-
-impl TryFrom<StoredEntry> for PackageEntry {
-    type Error = ApiError;
-
-    fn try_from(s: StoredEntry) -> Result<Self, ApiError> {
-        let e = passes::entry(s.pass.as_deref())?;
-        let missing = || ApiError::internal("entry", "sequenced record without its entry");
-        let (seq, balance_after, entry_hash) = match (s.seq, s.balance_after, s.entry_hash, e) {
-            (Some(seq), Some(b), Some(h), _) => (seq, b, h),
-            (_, _, _, Some(e)) => (e.seq, e.balance_after, e.entry_hash),
-            _ => return Err(missing()),
-        };
-        Ok(PackageEntry {
-            seq,
-            id: s.id,
-            item: s.item,
-            item_hash: s.item_hash,
-            balance_after,
-            entry_hash,
-            received_at: s.received_at,
-            amount: s.amount,
-            reason: s.reason,
-            reference_id: s.reference_id,
-        })
-    }
-}
-
-/// `SELECT` of [`StoredEntry`] from `records r`.
-macro_rules! select_entry {
-    () => {
-        concat!(
-            "SELECT r.seq, r.id, r.item, r.item_hash, r.balance_after, r.entry_hash, r.received_at, r.amount, r.reason, \
-             r.reference_id, ",
-            pass_of!(),
-            " AS pass "
-        )
-    };
-}
-
 #[derive(Deserialize)]
 struct SizeRow {
     size: u64,
@@ -147,19 +93,6 @@ struct Count {
 }
 
 impl Store {
-    /// Rows of [`select_entry!`], their entries filled from their passes.
-    async fn package_rows(
-        &self,
-        sql: &str,
-        args: &[Arg<'_>],
-    ) -> Result<Vec<PackageEntry>, ApiError> {
-        self.all::<StoredEntry>(sql, args)
-            .await?
-            .into_iter()
-            .map(PackageEntry::try_from)
-            .collect()
-    }
-
     /// A log's head by id, within a tenant and environment.
     pub async fn log_head(
         &self,
@@ -310,8 +243,8 @@ impl Store {
         .await
     }
 
-    /// Entries `from..to` in sequence order with only what a close package or export shows:
-    /// one record row each, no joins (a package reads one row per record).
+    /// Entries `from..to` in sequence order with only what a close package or export shows,
+    /// read from their passes alone: a row per pass, not per record (see `store::passes`).
     pub async fn package_entries(
         &self,
         log_id: &str,
@@ -319,21 +252,23 @@ impl Store {
         to: u64,
         limit: u32,
     ) -> Result<Vec<PackageEntry>, ApiError> {
-        self.package_rows(
-            concat!(
-                select_entry!(),
-                "FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
-                seq_range!(),
-                "ORDER BY r.log_pos LIMIT ?4"
-            ),
-            &[
-                log_id.into(),
-                Arg::Big(from),
-                Arg::Big(to),
-                Arg::Big(limit.into()),
-            ],
-        )
-        .await
+        // Only the first `limit` entries from `from` can be wanted.
+        let to = to.min(from.saturating_add(limit.into()));
+        let passes = self
+            .all(
+                concat!(
+                    "SELECT q.entries FROM log_passes q WHERE",
+                    // An entry's position is its seq plus at most the log's FAILED records.
+                    passes_over!(
+                        "CAST(?2 AS INTEGER)",
+                        "CAST(?3 AS INTEGER) + (SELECT f.records_failed FROM logs f WHERE f.id = ?1)"
+                    ),
+                    "ORDER BY q.end_pos"
+                ),
+                &[log_id.into(), Arg::Big(from), Arg::Big(to)],
+            )
+            .await?;
+        passes::package_entries(passes, |s| (from..to).contains(&s), limit as usize)
     }
 
     /// Number of entries in `from..to` (sequence numbers are dense, so gaps show as a shortfall).
@@ -372,26 +307,26 @@ impl Store {
 
 impl Store {
     /// The entries with these sequence numbers (a JSON array bound as one parameter), in
-    /// sequence order: one indexed lookup each.
+    /// sequence order: the passes covering each one's possible positions, each read once.
     pub async fn entries_at(
         &self,
         log_id: &str,
         seqs: &[u64],
     ) -> Result<Vec<PackageEntry>, ApiError> {
         let list = serde_json::to_string(seqs).map_err(|e| ApiError::internal("seqs", e))?;
-        self.package_rows(
-            concat!(
-                select_entry!(),
-                "FROM (SELECT DISTINCT value FROM json_each(?2)) j \
-                 JOIN records r INDEXED BY records_log_pos ON r.log_id = ?1 AND r.log_pos >= j.value \
-                   AND r.log_pos <= j.value + ",
-                failed_in!(),
-                " AND",
-                is_entry!(" = j.value"),
-                "ORDER BY r.log_pos"
-            ),
-            &[log_id.into(), list.as_str().into()],
-        )
-        .await
+        let passes = self
+            .all(
+                concat!(
+                    "WITH j AS (SELECT DISTINCT CAST(value AS INTEGER) AS s FROM json_each(?2)), \
+                       f AS (SELECT records_failed AS n FROM logs WHERE id = ?1) \
+                     SELECT q.entries FROM log_passes q WHERE q.end_pos IN (SELECT q.end_pos FROM j, f, log_passes q WHERE",
+                    passes_over!("j.s", "j.s + f.n + 1"),
+                    ") AND q.log_id = ?1 ORDER BY q.end_pos"
+                ),
+                &[log_id.into(), list.as_str().into()],
+            )
+            .await?;
+        let wanted: std::collections::HashSet<u64> = seqs.iter().copied().collect();
+        passes::package_entries(passes, |s| wanted.contains(&s), usize::MAX)
     }
 }
