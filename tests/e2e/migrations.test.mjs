@@ -49,6 +49,15 @@ async function history(w, handle) {
   }
 }
 
+/** Customer m0's receipt: its entries as the receipt routes read them (from their passes). */
+async function customerReceipt(w, key) {
+  const r = await get(w.baseUrl, key, '/api/v1/balance/receipt/m0');
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const { deltas, deltasCount, finalBalance, itemsRoot } = r.body.data;
+  assert.ok(deltas.length > 0);
+  return { deltas, deltasCount, finalBalance, itemsRoot };
+}
+
 /** Each anchor's status once every record in it is VERIFIED. */
 async function statuses(w, key, anchors) {
   const out = [];
@@ -166,6 +175,7 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
     before.receipts = await receipts(before.flatMap((a) => a.deltas.map((d) => d.recordId)));
     handle = await openLink(persistDir, t.id);
     before.history = await history(w, handle);
+    before.receipt = await customerReceipt(w, key);
   } finally {
     await w.stop();
   }
@@ -186,7 +196,7 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
       verified_at = p.verified_at, stamp_ms = p.stamp_ms
     FROM log_passes p WHERE p.log_id = records.log_id AND records.log_pos >= p.first_pos AND records.log_pos < p.end_pos;
     DROP TABLE log_passes;
-    DELETE FROM d1_migrations WHERE name IN ('0014_log_passes.sql', '0015_pass_content.sql');
+    DELETE FROM d1_migrations WHERE name IN ('0014_log_passes.sql', '0015_pass_content.sql', '0016_pass_submissions.sql');
     UPDATE meta SET value = '13' WHERE key = 'schema_version';`);
   await applyMigrations(persistDir);
   w = await startWorker({ persistDir });
@@ -195,6 +205,7 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
     after.months = await monthPages(w, key);
     after.receipts = await receipts(after.flatMap((a) => a.deltas.map((d) => d.recordId)));
     after.history = await history(w, handle);
+    after.receipt = await customerReceipt(w, key);
     assert.deepEqual(after, before);
     // New passes go on where the record rows left off: sequence numbers and balances continue.
     const r = await batch(w.baseUrl, key, deltas(2, 6, 'after'));
@@ -222,7 +233,7 @@ test('0014 log passes: entries sequenced before it (in their record rows) read t
   }
 });
 
-test('0015 pass content: passes written before it read the same entries after it, from passes alone', async () => {
+test('0015 and 0016 pass content: passes written before them read the same entries after them, from passes alone', async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'vericord-migrate-'));
   await migratedD1(persistDir);
   let w = await startWorker({ persistDir });
@@ -240,26 +251,27 @@ test('0015 pass content: passes written before it read the same entries after it
     }
     await statuses(w, key, anchors);
     handle = await openLink(persistDir, t.id);
-    before = await history(w, handle);
+    before = { history: await history(w, handle), receipt: await customerReceipt(w, key) };
   } finally {
     await w.stop();
   }
-  assert.equal(before.flat().length, 6, 'm0 has 2 + 1 + 3 entries');
+  assert.equal(before.history.flat().length, 6, 'm0 has 2 + 1 + 3 entries');
   // Back to schema 14: passes hold only what sequencing computed.
   await d1(persistDir, `
     UPDATE log_passes SET entries = (SELECT json_group_array(CASE WHEN e.type = 'array' THEN
       json_array(e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4) END ORDER BY e.key)
       FROM json_each(log_passes.entries) e);
-    DELETE FROM d1_migrations WHERE name = '0015_pass_content.sql';
+    DELETE FROM d1_migrations WHERE name IN ('0015_pass_content.sql', '0016_pass_submissions.sql');
     UPDATE meta SET value = '14' WHERE key = 'schema_version';`);
   const [stripped] = await d1(persistDir, `SELECT MAX(json_array_length(entries -> 0)) AS n FROM log_passes`);
   assert.equal(stripped.n, 5);
   await applyMigrations(persistDir);
   w = await startWorker({ persistDir });
   try {
-    assert.deepEqual(await history(w, handle), before);
-    const [rows] = await d1(persistDir, `SELECT MIN(json_array_length(entries -> 0)) AS n, (SELECT COUNT(*) FROM records WHERE seq IS NOT NULL) AS own FROM log_passes`);
-    assert.deepEqual(rows, { n: 12, own: 0 });
+    assert.deepEqual({ history: await history(w, handle), receipt: await customerReceipt(w, key) }, before);
+    const [rows] = await d1(persistDir, `SELECT MIN(json_array_length(entries -> 0)) AS n, MAX(json_array_length(entries -> 0)) AS m,
+      (SELECT COUNT(*) FROM records WHERE seq IS NOT NULL) AS own FROM log_passes`);
+    assert.deepEqual(rows, { n: 15, m: 15, own: 0 });
   } finally {
     await w.stop();
     rmSync(persistDir, { recursive: true, force: true });

@@ -19,7 +19,8 @@ use std::collections::HashMap;
 
 use crate::scope::parse_time;
 use crate::store::{
-    split, Append, FailedMonth, LogRow, NewEvent, PendingRow, Store, Verified, WriteError,
+    split, Append, FailedMonth, LogRow, NewEvent, PendingRow, RecordContent, Store, Verified,
+    WriteError,
 };
 use crate::{clock, ids};
 
@@ -383,13 +384,18 @@ fn pass(
                     out.credits = (out.credits.0 + units, out.credits.1 + nanos);
                 }
                 out.verified.push(Verified {
-                    id: p.id.clone(),
-                    item: p.item.clone(),
-                    item_hash: p.item_hash.clone(),
-                    received_at: p.received_at.clone(),
-                    amount: p.amount.clone(),
-                    reason: p.reason.clone(),
-                    reference_id: p.reference_id.clone(),
+                    record: RecordContent {
+                        id: p.id.clone(),
+                        item: p.item.clone(),
+                        item_hash: p.item_hash.clone(),
+                        received_at: p.received_at.clone(),
+                        amount: p.amount.clone(),
+                        reason: p.reason.clone(),
+                        reference_id: p.reference_id.clone(),
+                        submission_id: p.submission_id.clone(),
+                        idx: p.idx,
+                        kind: p.kind.clone(),
+                    },
                     pos: p.log_pos,
                     seq: entry.seq,
                     entry_hash: hash.to_hex(),

@@ -14,7 +14,9 @@ use crate::api::{ok, ApiError};
 use crate::auth::authenticate;
 use crate::body::read;
 use crate::ingest;
-use crate::store::{split, Accept, Append, NewRecord, NewSubmission, Store, Verified};
+use crate::store::{
+    split, Accept, Append, NewRecord, NewSubmission, RecordContent, Store, Verified,
+};
 use crate::{clock, ids, query, sequencer, AppState};
 
 fn enabled(env: &worker::Env) -> bool {
@@ -222,13 +224,18 @@ pub async fn synthetic_log(
             // Every synthetic entry is a credit of 1.
             let credits = (i64::try_from(seq + 1).unwrap_or(i64::MAX), 0);
             verified.push(Verified {
-                id,
-                item: records.last().map(|r| r.item.clone()).unwrap_or_default(),
-                item_hash: item_hash.to_hex(),
-                received_at: now.clone(),
-                amount: "1".into(),
-                reason: Some("synthetic".into()),
-                reference_id: None,
+                record: RecordContent {
+                    id,
+                    item: records.last().map(|r| r.item.clone()).unwrap_or_default(),
+                    item_hash: item_hash.to_hex(),
+                    received_at: now.clone(),
+                    amount: "1".into(),
+                    reason: Some("synthetic".into()),
+                    reference_id: None,
+                    submission_id: sub_id.clone(),
+                    idx: (records.len() - 1) as u32,
+                    kind: "delta".into(),
+                },
                 pos: seq,
                 seq,
                 entry_hash: hash.to_hex(),
@@ -319,7 +326,7 @@ pub async fn synthetic_log(
                 v.balance_after,
                 v.credits.0,
                 v.credits.1,
-                v.id
+                v.record.id
             ])
         })
         .collect();
@@ -338,7 +345,7 @@ pub async fn synthetic_log(
         .await?;
     ok(
         &json!({"customerId": customer, "size": size, "tiles": all_tiles.len(), "won": won,
-                "samples": verified.iter().map(|v| json!({"recordId": v.id, "seq": v.seq})).collect::<Vec<_>>()}),
+                "samples": verified.iter().map(|v| json!({"recordId": v.record.id, "seq": v.seq})).collect::<Vec<_>>()}),
         201,
     )
 }

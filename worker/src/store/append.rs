@@ -12,18 +12,13 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+pub use super::passes::RecordContent;
 use super::{written, Arg, Store, WriteError};
 use crate::api::ApiError;
 
-/// A verified record's entry, kept in its pass's row with the record as packages show it.
+/// A verified record's entry, kept in its pass's row with the record as accepted.
 pub struct Verified {
-    pub id: String,
-    pub item: String,
-    pub item_hash: String,
-    pub received_at: String,
-    pub amount: String,
-    pub reason: Option<String>,
-    pub reference_id: Option<String>,
+    pub record: RecordContent,
     /// The record's position in its log (acceptance order).
     pub pos: u64,
     pub seq: u64,
@@ -330,19 +325,23 @@ fn entries(a: &Append<'_>) -> Result<Value, WriteError> {
             .ok_or_else(|| {
                 WriteError::Other(ApiError::internal("append", "entry outside its pass"))
             })?;
+        let r = &v.record;
         *slot = json!([
             v.seq,
             v.entry_hash,
             v.balance_after,
             v.credits.0,
             v.credits.1,
-            v.id,
-            v.item,
-            v.item_hash,
-            v.received_at,
-            v.amount,
-            v.reason,
-            v.reference_id
+            r.id,
+            r.item,
+            r.item_hash,
+            r.received_at,
+            r.amount,
+            r.reason,
+            r.reference_id,
+            r.submission_id,
+            r.idx,
+            r.kind
         ]);
     }
     Ok(Value::Array(out))

@@ -216,7 +216,7 @@ impl Store {
     }
 
     /// A page of a log's records (of `total`), newest first by acceptance position: read by
-    /// position, so page 1 and page 10,000 cost the same rows.
+    /// position (the entries from their passes), so page 1 and page 10,000 cost the same rows.
     pub async fn activity(
         &self,
         log_id: &str,
@@ -224,14 +224,9 @@ impl Store {
         page: &Page,
     ) -> Result<Vec<RecordRow>, ApiError> {
         let (lo, hi) = page.positions(total);
-        self.records(
-            concat!(
-                select_record!(),
-                "WHERE r.log_id = ?1 AND r.log_pos >= ?2 AND r.log_pos < ?3 ORDER BY r.log_pos DESC"
-            ),
-            &[log_id.into(), Arg::Big(lo), Arg::Big(hi)],
-        )
-        .await
+        let mut rows = self.records_in(log_id, lo, hi).await?;
+        rows.reverse();
+        Ok(rows)
     }
 
     /// The same within the records received in one UTC month (`month`, its counters).

@@ -40,6 +40,7 @@ pub struct PendingRow {
     pub log_id: String,
     pub id: String,
     pub submission_id: String,
+    pub idx: u32,
     pub kind: String,
     pub amount: String,
     pub reason: Option<String>,
@@ -138,7 +139,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<PendingRow>, ApiError> {
         self.all(
-            "SELECT r.log_id, r.id, r.submission_id, r.kind, r.amount, r.reason, r.reference_id, r.received_at, r.item, r.item_hash, s.items_root, r.log_pos \
+            "SELECT r.log_id, r.id, r.submission_id, r.idx, r.kind, r.amount, r.reason, r.reference_id, r.received_at, r.item, r.item_hash, s.items_root, r.log_pos \
              FROM logs l JOIN records r INDEXED BY records_log_pos \
                ON r.log_id = l.id AND r.log_pos >= l.size + l.records_failed AND r.log_pos < l.lease_upto \
              JOIN submissions s ON s.id = r.submission_id \
@@ -252,7 +253,8 @@ impl Store {
                 "INSERT INTO log_passes (log_id, end_pos, first_pos, verified_at, stamp_ms, entries) \
                  SELECT r.log_id, MAX(r.log_pos) + 1, MIN(r.log_pos), MAX(r.verified_at), MAX(r.stamp_ms), \
                    json_group_array(json_array(r.seq, r.entry_hash, r.balance_after, r.credits_units, r.credits_nanos, \
-                     r.id, r.item, r.item_hash, r.received_at, r.amount, r.reason, r.reference_id) ORDER BY r.log_pos) \
+                     r.id, r.item, r.item_hash, r.received_at, r.amount, r.reason, r.reference_id, r.submission_id, r.idx, r.kind) \
+                   ORDER BY r.log_pos) \
                  FROM records r WHERE r.log_id = ?1 GROUP BY r.log_pos / CAST(?2 AS INTEGER)",
                 &[log_id.into(), Arg::Big(if stand_ins { super::MAX_PASS_SPAN.into() } else { 1 })],
             )?,

@@ -7,16 +7,16 @@
 //! Records sequenced before 0014 carry their own columns (`records.seq` and the rest), which
 //! win when set.
 //!
-//! Since 0015 a pass's element also carries the record as a close package shows it (see
-//! [`select_pass_entry!`]), so reading a log's entries reads its passes alone: a row per
-//! pass, not two per record. 0015 gave the passes before it the same content, and the
-//! records sequenced before 0014 passes of their own (each element with its own stamp).
+//! Since 0015 a pass's element also carries the record ([`entries`]), so reading a log's
+//! entries reads its passes alone: a row per pass, not two per record. 0015 gave the passes
+//! before it the same content, and the records sequenced before 0014 passes of their own
+//! (each element with its own stamp); 0016 added the record's submission, index and kind.
 //!
 //! An element: `[seq, entryHash, balanceAfter, creditsUnits, creditsNanos, id, item, itemHash,
-//! receivedAt, amount, reason, referenceId]`, then `stamp_ms, verified_at` where they differ
-//! from the pass's (passes 0015 built from record rows), or null for a FAILED record.
+//! receivedAt, amount, reason, referenceId, submissionId, idx, kind]`, then `stampMs,
+//! verifiedAt` where they differ from the pass's (passes built from record rows), or null
+//! for a FAILED record.
 
-use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::tree::PackageEntry;
@@ -42,8 +42,8 @@ macro_rules! pass_of {
         concat!(
             "CASE WHEN r.seq IS NULL AND r.failed_reason IS NULL THEN ",
             $crate::store::passes::covering_pass!(
-                "json_array(COALESCE(q.entries -> (r.log_pos - q.first_pos) ->> 12, q.stamp_ms), \
-                   COALESCE(q.entries -> (r.log_pos - q.first_pos) ->> 13, q.verified_at), \
+                "json_array(COALESCE(q.entries -> (r.log_pos - q.first_pos) ->> 15, q.stamp_ms), \
+                   COALESCE(q.entries -> (r.log_pos - q.first_pos) ->> 16, q.verified_at), \
                    q.entries -> (r.log_pos - q.first_pos))"
             ),
             " END"
@@ -90,18 +90,21 @@ pub(crate) use passes_over;
 /// visits as a row read, and a pass is one.
 #[derive(Deserialize)]
 pub struct PassRow {
+    first_pos: u64,
+    stamp_ms: u64,
+    verified_at: String,
     entries: String,
 }
 
-/// A pass element as [`PackageEntry`] shows it (the stamp and verification time that 0015
-/// adds to elements built from record rows are not shown).
+/// A pass element in the layout above (0016's; `submissionId, idx, kind` are missing only
+/// from passes 0016 did not yet rewrite, which reads never see).
 #[derive(Deserialize)]
 struct Element(
     u64,
     String,
     String,
-    IgnoredAny,
-    IgnoredAny,
+    i64,
+    i64,
     String,
     String,
     String,
@@ -109,61 +112,132 @@ struct Element(
     String,
     Option<String>,
     Option<String>,
-    #[serde(default)] IgnoredAny,
-    #[serde(default)] IgnoredAny,
+    String,
+    u32,
+    String,
+    #[serde(default)] Option<u64>,
+    #[serde(default)] Option<String>,
 );
 
 fn elements(text: &str) -> Result<Vec<Option<Element>>, serde_json::Error> {
     serde_json::from_str(text)
 }
 
-/// The entries of `passes` (in log order) whose `seq` `keep` accepts, in `seq` order, at most
-/// `limit`.
-pub fn package_entries(
+/// A record as accepted, as its pass element keeps it beside the entry.
+pub struct RecordContent {
+    pub id: String,
+    pub item: String,
+    pub item_hash: String,
+    pub received_at: String,
+    pub amount: String,
+    pub reason: Option<String>,
+    pub reference_id: Option<String>,
+    pub submission_id: String,
+    pub idx: u32,
+    pub kind: String,
+}
+
+/// A sequenced record as its pass keeps it.
+pub struct PassEntry {
+    pub record: RecordContent,
+    pub seq: u64,
+    pub entry_hash: String,
+    pub balance_after: String,
+    pub credits_units: i64,
+    pub credits_nanos: i64,
+    /// Its position in the log (acceptance order).
+    pub pos: u64,
+    pub stamp_ms: u64,
+    pub verified_at: String,
+}
+
+/// The entries of `passes` (in log order) that `keep` accepts by `(seq, position)`, in `seq`
+/// order: `skip` of them left out, then at most `limit`.
+pub fn entries(
     passes: Vec<PassRow>,
-    keep: impl Fn(u64) -> bool,
+    keep: impl Fn(u64, u64) -> bool,
+    mut skip: usize,
     limit: usize,
-) -> Result<Vec<PackageEntry>, ApiError> {
+) -> Result<Vec<PassEntry>, ApiError> {
     let mut out = Vec::new();
     for p in passes {
         let elements = elements(&p.entries).map_err(|e| ApiError::internal("log pass", e))?;
-        for Element(
-            seq,
-            entry_hash,
-            balance_after,
-            _,
-            _,
-            id,
-            item,
-            item_hash,
-            received_at,
-            amount,
-            reason,
-            reference_id,
-            _,
-            _,
-        ) in elements.into_iter().flatten()
-        {
+        for (pos, el) in (p.first_pos..).zip(elements) {
+            let Some(Element(
+                seq,
+                eh,
+                ba,
+                cu,
+                cn,
+                id,
+                item,
+                ih,
+                at,
+                amount,
+                reason,
+                reference,
+                sub,
+                idx,
+                kind,
+                stamp,
+                verified,
+            )) = el
+            else {
+                continue; // a FAILED record
+            };
             if out.len() == limit {
                 return Ok(out);
             }
-            if keep(seq) {
-                out.push(PackageEntry {
-                    seq,
+            if !keep(seq, pos) {
+                continue;
+            }
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            out.push(PassEntry {
+                record: RecordContent {
                     id,
                     item,
-                    item_hash,
-                    balance_after,
-                    entry_hash,
-                    received_at,
+                    item_hash: ih,
+                    received_at: at,
                     amount,
                     reason,
-                    reference_id,
-                });
-            }
+                    reference_id: reference,
+                    submission_id: sub,
+                    idx,
+                    kind,
+                },
+                seq,
+                entry_hash: eh,
+                balance_after: ba,
+                credits_units: cu,
+                credits_nanos: cn,
+                pos,
+                stamp_ms: stamp.unwrap_or(p.stamp_ms),
+                verified_at: verified.unwrap_or_else(|| p.verified_at.clone()),
+            });
         }
     }
     Ok(out)
+}
+
+impl From<PassEntry> for PackageEntry {
+    fn from(e: PassEntry) -> Self {
+        let r = e.record;
+        PackageEntry {
+            seq: e.seq,
+            id: r.id,
+            item: r.item,
+            item_hash: r.item_hash,
+            balance_after: e.balance_after,
+            entry_hash: e.entry_hash,
+            received_at: r.received_at,
+            amount: r.amount,
+            reason: r.reason,
+            reference_id: r.reference_id,
+        }
+    }
 }
 
 /// What a pass computed for one record.
@@ -244,36 +318,60 @@ mod tests {
         assert!(decode("[1,").is_err());
     }
 
-    fn pass(entries: &str) -> PassRow {
+    fn pass(first_pos: u64, entries: &str) -> PassRow {
         PassRow {
+            first_pos,
+            stamp_ms: 5,
+            verified_at: "v5".into(),
             entries: entries.into(),
         }
     }
 
+    fn el(seq: u64) -> String {
+        format!(
+            r#"[{seq},"0xe{seq}","{seq}",{seq},0,"rec_{seq}","{{}}","0x{seq}","t","1",null,"r{seq}","anc_1",{seq},"delta"]"#
+        )
+    }
+
     #[test]
-    fn package_entries_skip_failures_keep_the_range_and_stop_at_the_limit() {
-        let el = |seq: u64| {
-            format!(
-                r#"[{seq},"0xe{seq}","{seq}",0,0,"rec_{seq}","{{}}","0x{seq}","t","1",null,"r{seq}"]"#
-            )
+    fn entries_skip_failures_keep_the_range_offset_and_limit() {
+        // Elements built from record rows carry their own stamp and time.
+        let legacy =
+            r#"[0,"0xe0","0",0,0,"rec_0","{}","0x0","t","1","why",null,"anc_0",0,"delta",7,"v7"]"#;
+        let passes = || {
+            vec![
+                pass(10, &format!("[{legacy},null,{}]", el(1))),
+                pass(13, &format!("[{},{}]", el(2), el(3))),
+            ]
         };
-        // 0015's elements from record rows carry a stamp and a time more.
-        let legacy = r#"[0,"0xe0","0",0,0,"rec_0","{}","0x0","t","1","why",null,7,"v"]"#;
-        let passes = vec![
-            pass(&format!("[{legacy},null,{}]", el(1))),
-            pass(&format!("[{},{}]", el(2), el(3))),
-        ];
-        let got = package_entries(passes, |s| s >= 1, 2).unwrap();
-        assert_eq!(got.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+        let got = entries(passes(), |s, _| s >= 1, 0, 2).unwrap();
         assert_eq!(
-            (got[1].id.as_str(), got[1].reference_id.as_deref()),
-            ("rec_2", Some("r2"))
+            got.iter().map(|e| (e.seq, e.pos)).collect::<Vec<_>>(),
+            [(1, 12), (2, 13)]
         );
-        let all = package_entries(vec![pass(&format!("[{legacy}]"))], |_| true, 9).unwrap();
         assert_eq!(
-            (all[0].reason.as_deref(), all[0].item.as_str()),
-            (Some("why"), "{}")
+            (
+                got[1].record.id.as_str(),
+                got[1].record.reference_id.as_deref(),
+                got[1].stamp_ms,
+                got[1].verified_at.as_str()
+            ),
+            ("rec_2", Some("r2"), 5, "v5")
         );
+        let skipped = entries(passes(), |_, _| true, 2, 9).unwrap();
+        assert_eq!(skipped.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3]);
+        let first = entries(passes(), |_, _| true, 0, 1).unwrap();
+        assert_eq!(
+            (
+                first[0].record.reason.as_deref(),
+                first[0].stamp_ms,
+                first[0].verified_at.as_str(),
+                first[0].record.submission_id.as_str()
+            ),
+            (Some("why"), 7, "v7", "anc_0")
+        );
+        let pkg = PackageEntry::from(entries(passes(), |_, p| p == 14, 0, 9).unwrap().remove(0));
+        assert_eq!((pkg.seq, pkg.item_hash.as_str()), (3, "0x3"));
         assert!(elements("[[1]]").is_err());
         assert!(elements(&format!("[{},7]", el(1))).is_err());
     }

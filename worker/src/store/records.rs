@@ -93,7 +93,71 @@ pub struct RecordRow {
     pass: Option<String>,
 }
 
+/// What a record read takes from its log's row.
+#[derive(Deserialize)]
+pub struct EntryLog {
+    pub subject_id: String,
+    pub vendor_account_id: Option<String>,
+    pub lease_until_ms: u64,
+    pub lease_upto: u64,
+    /// Positions below this are VERIFIED or FAILED.
+    pub sequenced: u64,
+}
+
+/// `SELECT` of [`EntryLog`] for the log `?1`.
+macro_rules! entry_log {
+    () => {
+        "SELECT subject_id, vendor_account_id, lease_until_ms, lease_upto, size + records_failed AS sequenced \
+         FROM logs WHERE id = ?1"
+    };
+}
+pub(crate) use entry_log;
+
+#[derive(Deserialize)]
+pub struct RootRow {
+    pub id: String,
+    pub items_root: String,
+}
+
 impl RecordRow {
+    /// A sequenced record as its pass keeps it, with its log's row and its submission's root.
+    pub fn sequenced(
+        e: passes::PassEntry,
+        log_id: &str,
+        log: &EntryLog,
+        items_root: String,
+    ) -> Self {
+        let r = e.record;
+        RecordRow {
+            id: r.id,
+            submission_id: r.submission_id,
+            idx: r.idx,
+            kind: r.kind,
+            amount: r.amount,
+            reason: r.reason,
+            reference_id: r.reference_id,
+            item: r.item,
+            item_hash: r.item_hash,
+            received_at: r.received_at,
+            seq: Some(e.seq),
+            entry_hash: Some(e.entry_hash),
+            balance_after: Some(e.balance_after),
+            verified_at: Some(e.verified_at),
+            stamp_ms: Some(e.stamp_ms),
+            credits_units: Some(e.credits_units),
+            credits_nanos: Some(e.credits_nanos),
+            failed_reason: None,
+            log_id: log_id.to_string(),
+            subject_id: log.subject_id.clone(),
+            vendor_account_id: log.vendor_account_id.clone(),
+            lease_until_ms: log.lease_until_ms,
+            lease_upto: log.lease_upto,
+            log_pos: Some(e.pos),
+            items_root,
+            pass: None,
+        }
+    }
+
     /// Fills the entry's fields from the record's pass when its own columns are empty.
     fn resolved(mut self) -> Result<Self, ApiError> {
         if let Some(e) = passes::entry(self.pass.take().as_deref())? {

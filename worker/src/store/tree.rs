@@ -1,10 +1,12 @@
 //! Reads for proofs: a log's head, tiles, entries by sequence number, period boundaries.
 
 use serde::Deserialize;
+use std::collections::HashMap;
 use vericord_core::merkle::tiles::TileId;
 
 use super::logs::bytes;
 use super::passes::{self, passes_over, seq_of};
+use super::records::{entry_log, EntryLog, RootRow};
 use super::{select_record, Arg, LogRow, RecordRow, Store};
 use crate::api::ApiError;
 
@@ -202,21 +204,14 @@ impl Store {
 
     /// The entry with sequence number `seq`.
     pub async fn entry(&self, log_id: &str, seq: u64) -> Result<Option<RecordRow>, ApiError> {
-        self.record_first(
-            concat!(
-                select_record!(),
-                "WHERE r.log_id = ?1 AND r.log_pos >= CAST(?2 AS INTEGER) \
-                 AND r.log_pos <= CAST(?2 AS INTEGER) + ",
-                failed_in!(),
-                " AND",
-                is_entry!(" = CAST(?2 AS INTEGER)")
-            ),
-            &[log_id.into(), Arg::Big(seq)],
-        )
-        .await
+        Ok(self
+            .entries(log_id, seq, seq.saturating_add(1), 1, 0)
+            .await?
+            .pop())
     }
 
-    /// Entries `from..to` in sequence order, paged.
+    /// Entries `from..to` in sequence order, paged: from their passes (a row per pass), the
+    /// log's row and their submissions' roots (a row per submission).
     pub async fn entries(
         &self,
         log_id: &str,
@@ -225,22 +220,143 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<Vec<RecordRow>, ApiError> {
-        self.records(
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let to = to.min(from.saturating_add(offset).saturating_add(limit.into()));
+        let (passes, log) = self.passes_in(log_id, from, to).await?;
+        let Some(log) = log else {
+            return Ok(Vec::new());
+        };
+        let found = passes::entries(passes, |s, _| (from..to).contains(&s), skip, limit as usize)?;
+        self.sequenced_rows(log_id, &log, found).await
+    }
+
+    /// The records at log positions `lo..hi` in position order, whatever their state: the
+    /// entries from their passes, the FAILED and pending ones from their rows.
+    pub async fn records_in(
+        &self,
+        log_id: &str,
+        lo: u64,
+        hi: u64,
+    ) -> Result<Vec<RecordRow>, ApiError> {
+        let log: Option<EntryLog> = self.first(entry_log!(), &[log_id.into()]).await?;
+        let Some(log) = log else {
+            return Ok(Vec::new());
+        };
+        let done = hi.min(log.sequenced);
+        let passes = if lo < done {
+            self.all(
+                concat!(
+                    "SELECT q.first_pos, q.stamp_ms, q.verified_at, q.entries FROM log_passes q WHERE",
+                    passes_over!("CAST(?2 AS INTEGER)", "CAST(?3 AS INTEGER)"),
+                    "ORDER BY q.end_pos"
+                ),
+                &[log_id.into(), Arg::Big(lo), Arg::Big(done)],
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        let found = passes::entries(passes, |_, p| (lo..done).contains(&p), 0, usize::MAX)?;
+        // Records sequenced before 0014 have passes too (0015), so what is left is FAILED or
+        // pending: their own rows.
+        let rest: Vec<u64> = (lo..hi)
+            .filter(|p| found.binary_search_by_key(p, |e| e.pos).is_err())
+            .collect();
+        let mut rows = self.sequenced_rows(log_id, &log, found).await?;
+        if !rest.is_empty() {
+            let list =
+                serde_json::to_string(&rest).map_err(|e| ApiError::internal("positions", e))?;
+            rows.extend(
+                self.records(
+                    concat!(
+                        select_record!(),
+                        "WHERE r.log_id = ?1 AND r.log_pos IN (SELECT value FROM json_each(?2))"
+                    ),
+                    &[log_id.into(), list.as_str().into()],
+                )
+                .await?,
+            );
+            rows.sort_by_key(|r| r.log_pos);
+        }
+        Ok(rows)
+    }
+
+    /// Entries as [`RecordRow`]s, with their log's row and their submissions' roots.
+    async fn sequenced_rows(
+        &self,
+        log_id: &str,
+        log: &EntryLog,
+        found: Vec<passes::PassEntry>,
+    ) -> Result<Vec<RecordRow>, ApiError> {
+        // A page's entries come from few submissions; each is looked up once.
+        let subs: Vec<&str> = found
+            .iter()
+            .map(|e| e.record.submission_id.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let roots = self.items_roots(&subs).await?;
+        found
+            .into_iter()
+            .map(|e| {
+                let root = roots
+                    .get(e.record.submission_id.as_str())
+                    .cloned()
+                    .ok_or_else(|| {
+                        ApiError::internal("entry", "an entry's submission is missing")
+                    })?;
+                Ok(RecordRow::sequenced(e, log_id, log, root))
+            })
+            .collect()
+    }
+
+    /// The passes that may hold entries `from..to`, and the log's row.
+    async fn passes_in(
+        &self,
+        log_id: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<(Vec<passes::PassRow>, Option<EntryLog>), ApiError> {
+        let passes = self.passes_over(log_id, from, to).await?;
+        let log = self.first(entry_log!(), &[log_id.into()]).await?;
+        Ok((passes, log))
+    }
+
+    /// The passes that may hold entries `from..to`: an entry's position is its seq plus at
+    /// most the log's FAILED records.
+    async fn passes_over(
+        &self,
+        log_id: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<passes::PassRow>, ApiError> {
+        self.all(
             concat!(
-                select_record!(),
-                "WHERE r.log_id = ?1 AND",
-                seq_range!(),
-                "ORDER BY r.log_pos LIMIT ?4 OFFSET ?5"
+                "SELECT q.first_pos, q.stamp_ms, q.verified_at, q.entries FROM log_passes q WHERE",
+                passes_over!(
+                    "CAST(?2 AS INTEGER)",
+                    "CAST(?3 AS INTEGER) + (SELECT f.records_failed FROM logs f WHERE f.id = ?1)"
+                ),
+                "ORDER BY q.end_pos"
             ),
-            &[
-                log_id.into(),
-                Arg::Big(from),
-                Arg::Big(to),
-                Arg::Big(limit.into()),
-                Arg::Big(offset),
-            ],
+            &[log_id.into(), Arg::Big(from), Arg::Big(to)],
         )
         .await
+    }
+
+    /// The items roots of these submissions, by id.
+    async fn items_roots(&self, ids: &[&str]) -> Result<HashMap<String, String>, ApiError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = serde_json::to_string(ids).map_err(|e| ApiError::internal("ids", e))?;
+        let rows: Vec<RootRow> = self
+            .all(
+                "SELECT id, items_root FROM submissions WHERE id IN (SELECT value FROM json_each(?1))",
+                &[list.as_str().into()],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.items_root)).collect())
     }
 
     /// Entries `from..to` in sequence order with only what a close package or export shows,
@@ -254,21 +370,13 @@ impl Store {
     ) -> Result<Vec<PackageEntry>, ApiError> {
         // Only the first `limit` entries from `from` can be wanted.
         let to = to.min(from.saturating_add(limit.into()));
-        let passes = self
-            .all(
-                concat!(
-                    "SELECT q.entries FROM log_passes q WHERE",
-                    // An entry's position is its seq plus at most the log's FAILED records.
-                    passes_over!(
-                        "CAST(?2 AS INTEGER)",
-                        "CAST(?3 AS INTEGER) + (SELECT f.records_failed FROM logs f WHERE f.id = ?1)"
-                    ),
-                    "ORDER BY q.end_pos"
-                ),
-                &[log_id.into(), Arg::Big(from), Arg::Big(to)],
-            )
-            .await?;
-        passes::package_entries(passes, |s| (from..to).contains(&s), limit as usize)
+        let passes = self.passes_over(log_id, from, to).await?;
+        Ok(
+            passes::entries(passes, |s, _| (from..to).contains(&s), 0, limit as usize)?
+                .into_iter()
+                .map(PackageEntry::from)
+                .collect(),
+        )
     }
 
     /// Number of entries in `from..to` (sequence numbers are dense, so gaps show as a shortfall).
@@ -319,7 +427,7 @@ impl Store {
                 concat!(
                     "WITH j AS (SELECT DISTINCT CAST(value AS INTEGER) AS s FROM json_each(?2)), \
                        f AS (SELECT records_failed AS n FROM logs WHERE id = ?1) \
-                     SELECT q.entries FROM log_passes q WHERE q.end_pos IN (SELECT q.end_pos FROM j, f, log_passes q WHERE",
+                     SELECT q.first_pos, q.stamp_ms, q.verified_at, q.entries FROM log_passes q WHERE q.end_pos IN (SELECT q.end_pos FROM j, f, log_passes q WHERE",
                     passes_over!("j.s", "j.s + f.n + 1"),
                     ") AND q.log_id = ?1 ORDER BY q.end_pos"
                 ),
@@ -327,6 +435,11 @@ impl Store {
             )
             .await?;
         let wanted: std::collections::HashSet<u64> = seqs.iter().copied().collect();
-        passes::package_entries(passes, |s| wanted.contains(&s), usize::MAX)
+        Ok(
+            passes::entries(passes, |s, _| wanted.contains(&s), 0, usize::MAX)?
+                .into_iter()
+                .map(PackageEntry::from)
+                .collect(),
+        )
     }
 }
