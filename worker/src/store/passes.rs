@@ -52,18 +52,6 @@ macro_rules! pass_of {
 }
 pub(crate) use {covering_pass, pass_of};
 
-/// The sequence number of the record `r` (NULL unless it is an entry), for `WHERE` clauses.
-macro_rules! seq_of {
-    () => {
-        concat!(
-            "COALESCE(r.seq, CASE WHEN r.failed_reason IS NULL THEN ",
-            $crate::store::passes::covering_pass!("q.entries -> (r.log_pos - q.first_pos) ->> 0"),
-            " END)"
-        )
-    };
-}
-pub(crate) use seq_of;
-
 /// Most log positions one pass covers: the sequencer takes at most this many records a pass,
 /// and 0015 cut the records sequenced before 0014 into passes of at most this many.
 pub const MAX_PASS_SPAN: u32 = 200;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use vericord_core::merkle::tiles::TileId;
 
 use super::logs::bytes;
-use super::passes::{self, passes_over, seq_of};
+use super::passes::{self, passes_over};
 use super::records::{entry_log, EntryLog, RootRow};
 use super::{select_record, Arg, LogRow, RecordRow, Store};
 use crate::api::ApiError;
@@ -34,59 +34,9 @@ pub struct PackageEntry {
     pub reference_id: Option<String>,
 }
 
-/// FAILED records of the log `?1`: an entry's `log_pos` is its `seq` plus the FAILED records
-/// before it (passes sequence in acceptance order), so at most this many more than its `seq`.
-macro_rules! failed_in {
-    () => {
-        "(SELECT f.records_failed FROM logs f WHERE f.id = ?1)"
-    };
-}
-
-/// The log `?1`'s positions sequenced or failed: every record below it is one or the other.
-macro_rules! sequenced_in {
-    () => {
-        "(SELECT f.size + f.records_failed FROM logs f WHERE f.id = ?1)"
-    };
-}
-
-/// The record `r` is an entry of the log `?1` whose `seq` is `$seq`. In a log without FAILED
-/// records `seq` is `log_pos`, so only logs with failures look up the record's pass.
-macro_rules! is_entry {
-    ($seq:literal) => {
-        concat!(
-            " r.failed_reason IS NULL AND r.log_pos < ",
-            sequenced_in!(),
-            " AND (",
-            failed_in!(),
-            " = 0 OR ",
-            seq_of!(),
-            $seq,
-            ") "
-        )
-    };
-}
-
-/// Entries `?2..?3` of the log `?1` as a range of `records_log_pos` (see [`failed_in!`]): rows
-/// read are the entries and at most the log's FAILED records more.
-macro_rules! seq_range {
-    () => {
-        concat!(
-            " r.log_pos >= CAST(?2 AS INTEGER) AND r.log_pos < CAST(?3 AS INTEGER) + ",
-            failed_in!(),
-            " AND",
-            is_entry!(" BETWEEN CAST(?2 AS INTEGER) AND CAST(?3 AS INTEGER) - 1")
-        )
-    };
-}
-
 #[derive(Deserialize)]
 struct SizeRow {
     size: u64,
-}
-
-#[derive(Deserialize)]
-struct SeqRow {
-    seq: u64,
 }
 
 #[derive(Deserialize)]
@@ -379,37 +329,16 @@ impl Store {
         )
     }
 
-    /// Number of entries in `from..to` (sequence numbers are dense, so gaps show as a shortfall).
-    pub async fn entry_count(&self, log_id: &str, from: u64, to: u64) -> Result<u64, ApiError> {
-        let row: Option<Count> = self
-            .first(
-                concat!(
-                    "SELECT COUNT(*) AS n FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
-                    seq_range!()
-                ),
-                &[log_id.into(), Arg::Big(from), Arg::Big(to)],
-            )
-            .await?;
-        Ok(row.map_or(0, |c| c.n))
-    }
-
-    /// Sequence numbers present in `from..to`, for locating gaps.
+    /// Sequence numbers present in `from..to`, for locating gaps: those the log's passes hold,
+    /// which is what every entry read reads.
     pub async fn entry_seqs(&self, log_id: &str, from: u64, to: u64) -> Result<Vec<u64>, ApiError> {
-        let rows: Vec<SeqRow> = self
-            .all(
-                concat!(
-                    "SELECT CASE WHEN ",
-                    failed_in!(),
-                    " = 0 THEN r.log_pos ELSE ",
-                    seq_of!(),
-                    " END AS seq FROM records r INDEXED BY records_log_pos WHERE r.log_id = ?1 AND",
-                    seq_range!(),
-                    "ORDER BY r.log_pos"
-                ),
-                &[log_id.into(), Arg::Big(from), Arg::Big(to)],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|r| r.seq).collect())
+        let passes = self.passes_over(log_id, from, to).await?;
+        Ok(
+            passes::entries(passes, |s, _| (from..to).contains(&s), 0, usize::MAX)?
+                .into_iter()
+                .map(|e| e.seq)
+                .collect(),
+        )
     }
 }
 
