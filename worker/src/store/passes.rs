@@ -72,10 +72,16 @@ macro_rules! passes_over {
     };
 }
 
-pub(crate) use passes_over;
+/// `SELECT` of [`PassRow`] from `log_passes q`, before its `WHERE`.
+macro_rules! select_passes {
+    () => {
+        "SELECT q.first_pos, q.stamp_ms, q.verified_at, q.entries FROM log_passes q "
+    };
+}
+pub(crate) use {passes_over, select_passes};
 
 /// A pass row as the entry reads take it: whole, since D1 counts every element `json_each`
-/// visits as a row read, and a pass is one.
+/// visits as a row read, and a pass is one. Selected by [`select_passes!`].
 #[derive(Deserialize)]
 pub struct PassRow {
     first_pos: u64,

@@ -104,15 +104,6 @@ pub struct EntryLog {
     pub sequenced: u64,
 }
 
-/// `SELECT` of [`EntryLog`] for the log `?1`.
-macro_rules! entry_log {
-    () => {
-        "SELECT subject_id, vendor_account_id, lease_until_ms, lease_upto, size + records_failed AS sequenced \
-         FROM logs WHERE id = ?1"
-    };
-}
-pub(crate) use entry_log;
-
 #[derive(Deserialize)]
 pub struct RootRow {
     pub id: String,

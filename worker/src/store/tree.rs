@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use vericord_core::merkle::tiles::TileId;
 
 use super::logs::bytes;
-use super::passes::{self, passes_over};
-use super::records::{entry_log, EntryLog, RootRow};
+use super::passes::{self, passes_over, select_passes};
+use super::records::{EntryLog, RootRow};
 use super::{select_record, Arg, LogRow, RecordRow, Store};
 use crate::api::ApiError;
 
@@ -172,10 +172,10 @@ impl Store {
     ) -> Result<Vec<RecordRow>, ApiError> {
         let skip = usize::try_from(offset).unwrap_or(usize::MAX);
         let to = to.min(from.saturating_add(offset).saturating_add(limit.into()));
-        let (passes, log) = self.passes_in(log_id, from, to).await?;
-        let Some(log) = log else {
+        let Some(log) = self.entry_log(log_id).await? else {
             return Ok(Vec::new());
         };
+        let passes = self.passes_over(log_id, from, to).await?;
         let found = passes::entries(passes, |s, _| (from..to).contains(&s), skip, limit as usize)?;
         self.sequenced_rows(log_id, &log, found).await
     }
@@ -188,15 +188,15 @@ impl Store {
         lo: u64,
         hi: u64,
     ) -> Result<Vec<RecordRow>, ApiError> {
-        let log: Option<EntryLog> = self.first(entry_log!(), &[log_id.into()]).await?;
-        let Some(log) = log else {
+        let Some(log) = self.entry_log(log_id).await? else {
             return Ok(Vec::new());
         };
         let done = hi.min(log.sequenced);
         let passes = if lo < done {
             self.all(
                 concat!(
-                    "SELECT q.first_pos, q.stamp_ms, q.verified_at, q.entries FROM log_passes q WHERE",
+                    select_passes!(),
+                    "WHERE",
                     passes_over!("CAST(?2 AS INTEGER)", "CAST(?3 AS INTEGER)"),
                     "ORDER BY q.end_pos"
                 ),
@@ -260,16 +260,14 @@ impl Store {
             .collect()
     }
 
-    /// The passes that may hold entries `from..to`, and the log's row.
-    async fn passes_in(
-        &self,
-        log_id: &str,
-        from: u64,
-        to: u64,
-    ) -> Result<(Vec<passes::PassRow>, Option<EntryLog>), ApiError> {
-        let passes = self.passes_over(log_id, from, to).await?;
-        let log = self.first(entry_log!(), &[log_id.into()]).await?;
-        Ok((passes, log))
+    /// What a record read takes from the log's row.
+    async fn entry_log(&self, log_id: &str) -> Result<Option<EntryLog>, ApiError> {
+        self.first(
+            "SELECT subject_id, vendor_account_id, lease_until_ms, lease_upto, size + records_failed AS sequenced \
+             FROM logs WHERE id = ?1",
+            &[log_id.into()],
+        )
+        .await
     }
 
     /// The passes that may hold entries `from..to`: an entry's position is its seq plus at
@@ -282,7 +280,8 @@ impl Store {
     ) -> Result<Vec<passes::PassRow>, ApiError> {
         self.all(
             concat!(
-                "SELECT q.first_pos, q.stamp_ms, q.verified_at, q.entries FROM log_passes q WHERE",
+                select_passes!(),
+                "WHERE",
                 passes_over!(
                     "CAST(?2 AS INTEGER)",
                     "CAST(?3 AS INTEGER) + (SELECT f.records_failed FROM logs f WHERE f.id = ?1)"
@@ -355,8 +354,9 @@ impl Store {
             .all(
                 concat!(
                     "WITH j AS (SELECT DISTINCT CAST(value AS INTEGER) AS s FROM json_each(?2)), \
-                       f AS (SELECT records_failed AS n FROM logs WHERE id = ?1) \
-                     SELECT q.first_pos, q.stamp_ms, q.verified_at, q.entries FROM log_passes q WHERE q.end_pos IN (SELECT q.end_pos FROM j, f, log_passes q WHERE",
+                       f AS (SELECT records_failed AS n FROM logs WHERE id = ?1) ",
+                    select_passes!(),
+                    "WHERE q.end_pos IN (SELECT q.end_pos FROM j, f, log_passes q WHERE",
                     passes_over!("j.s", "j.s + f.n + 1"),
                     ") AND q.log_id = ?1 ORDER BY q.end_pos"
                 ),
